@@ -1,0 +1,304 @@
+/*
+ * graf-index - build or update a graf index from article files.
+ *
+ * Parse options, open the index, run one update, print one summary line.
+ * All the work is in libgraf (graf_index_update).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "graf.h"
+
+#define PROG "graf-index"
+
+/* Exit statuses (documented in --help and graf-index(1)). */
+enum {
+	EXIT_OK = 0,            /* the index is up to date */
+	EXIT_WARNINGS = 1,      /* up to date, but some files were skipped */
+	EXIT_ERROR = 2,         /* nothing changed: see the message */
+	EXIT_INTERRUPTED = 130, /* stopped by a signal; nothing changed */
+};
+
+/* Show progress only for runs longer than this, at most this often. */
+#define PROGRESS_AFTER_S 1.0
+#define PROGRESS_EVERY_S 0.1
+
+enum {
+	OPT_LANGUAGE = 'l',
+	OPT_QUIET = 'q',
+	OPT_VERBOSE = 'v',
+	OPT_REBUILD = 256,
+	OPT_LIST_LANGUAGES,
+};
+
+static const graf_option options[] = {
+	{ "language", OPT_LANGUAGE, "LANG",
+	  "Snowball stemmer of a new index (default: english)", NULL },
+	{ "rebuild", OPT_REBUILD, NULL,
+	  "build the index again from scratch, then replace the old one", NULL },
+	{ "quiet", OPT_QUIET, NULL, "print only errors and warnings", NULL },
+	{ "verbose", OPT_VERBOSE, NULL, "name every article added, updated or removed", NULL },
+	{ "list-languages", OPT_LIST_LANGUAGES, NULL, "list the stemmer languages and exit", NULL },
+	{ NULL, 0, NULL, NULL, NULL },
+};
+
+static const graf_program program = {
+	.name = PROG,
+	.usage = "[OPTION]... [PATH]...",
+	.summary =
+		"Index the articles under each PATH (default: corpus/) into a graf index.\n"
+		"Directories are searched recursively for *.txt files; files named on the\n"
+		"command line are read whatever their name.  Running it again updates only\n"
+		"what changed and removes articles whose files are gone (under the PATHs\n"
+		"given).  A run is atomic: if it fails or is stopped, the index is unchanged.",
+	.options = options,
+	.has_index = 1,
+	.epilogue =
+		"Article files: the first non-blank line is the headline; paragraphs are\n"
+		"separated by blank lines, or are single lines when the file has none.\n"
+		"UTF-8 (with or without BOM); other text is read as Windows-1252.\n"
+		"\n"
+		"Exit status: 0 the index is up to date; 1 up to date, but some files\n"
+		"were skipped (see the warnings); 2 error, the index is unchanged;\n"
+		"130 interrupted, the index is unchanged.\n",
+};
+
+typedef struct Args {
+	const char *index;
+	const char *language;
+	bool quiet, verbose, rebuild, list_languages, help, version;
+} Args;
+
+typedef struct Progress {
+	double start;
+	double last;
+	bool shown;
+} Progress;
+
+static graf_index *volatile running_index;
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int
+handleOption(void *ctx, int key, const char *arg, int keyword)
+{
+	Args *a = ctx;
+
+	switch (key) {
+	case GRAF_OPT_INDEX: a->index = arg; break;
+	case GRAF_OPT_HELP: a->help = true; break;
+	case GRAF_OPT_VERSION: a->version = true; break;
+	case OPT_LANGUAGE: a->language = arg; break;
+	case OPT_QUIET: a->quiet = true; a->verbose = false; break;
+	case OPT_VERBOSE: a->verbose = true; a->quiet = false; break;
+	case OPT_REBUILD: a->rebuild = true; break;
+	case OPT_LIST_LANGUAGES: a->list_languages = true; break;
+	}
+	return 0;
+}
+
+static void
+onWarning(void *ctx, const char *path, const char *message)
+{
+	Progress *p = ctx;
+
+	if (p->shown) {
+		fputs("\r\033[K", stderr);
+		p->shown = false;
+	}
+	fprintf(stderr, PROG ": warning: '%s': %s\n", path, message);
+}
+
+static void
+onChange(void *ctx, graf_change_t change, const char *path, const char *docid)
+{
+	static const char *const verbs[GRAF_CHANGE_LAST] = {
+		"added", "updated", "removed", "unchanged", "skipped",
+	};
+
+	if (change == GRAF_CHANGE_SKIPPED)
+		return;  /* the warning said it */
+	if (docid && strcmp(docid, path) != 0)
+		fprintf(stderr, "%s %s (%s)\n", verbs[change], docid, path);
+	else
+		fprintf(stderr, "%s %s\n", verbs[change], path);
+}
+
+/* Progress on a terminal, in place: files, throughput, time left. */
+static void
+onProgress(void *ctx, const graf_progress *pr)
+{
+	Progress *p = ctx;
+	double t = now(), elapsed = t - p->start, rate, left;
+
+	if (elapsed < PROGRESS_AFTER_S || t - p->last < PROGRESS_EVERY_S)
+		return;
+	p->last = t;
+	rate = (double)pr->bytes_done / elapsed;
+	left = rate > 0 ? (double)(pr->bytes_total - pr->bytes_done) / rate : 0;
+	fprintf(stderr, "\r\033[K" PROG ": %ld/%ld files, %.1f MB/s, %d:%02d left",
+		pr->files_done, pr->files_total, rate / 1e6, (int)left / 60, (int)left % 60);
+	p->shown = true;
+}
+
+static void
+onSignal(int sig)
+{
+	(void)sig;
+	if (running_index)
+		graf_index_interrupt(running_index);
+}
+
+/* The temporary file a rebuild writes before it replaces INDEX. */
+static char *
+rebuildPath(const char *index)
+{
+	size_t n = strlen(index) + sizeof ".rebuild";
+	char *s = malloc(n);
+
+	if (s)
+		snprintf(s, n, "%s.rebuild", index);
+	return s;
+}
+
+/* Remove the WAL and shared-memory companions of the database FILE. */
+static void
+removeCompanions(const char *file)
+{
+	char buf[4096];
+
+	snprintf(buf, sizeof buf, "%s-wal", file);
+	unlink(buf);
+	snprintf(buf, sizeof buf, "%s-shm", file);
+	unlink(buf);
+}
+
+/* Remove the database FILE and its companions. */
+static void
+removeDatabase(const char *file)
+{
+	unlink(file);
+	removeCompanions(file);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const default_paths[] = { "corpus" };
+	Args a = { 0 };
+	Progress progress = { 0 };
+	graf_update_options uo = { 0 };
+	graf_update_stats stats;
+	const char *const *paths;
+	size_t n_paths;
+	char err[512], *msg = NULL, *target = NULL;
+	graf_index *idx = NULL;
+	graf_status_t st;
+	struct sigaction sa;
+	int first;
+
+	first = graf_cli_parse(&program, argc, argv, handleOption, &a, err, sizeof err);
+	if (first < 0) {
+		fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", err);
+		return EXIT_ERROR;
+	}
+	if (a.help) {
+		graf_cli_help(&program, stdout);
+		return EXIT_OK;
+	}
+	if (a.version) {
+		graf_cli_version(&program, stdout);
+		return EXIT_OK;
+	}
+	if (a.list_languages) {
+		for (const char *const *l = graf_languages(); *l; l++)
+			puts(*l);
+		return EXIT_OK;
+	}
+	if (!a.index)
+		a.index = graf_cli_default_index();
+	if (first < argc) {
+		paths = (const char *const *)argv + first;
+		n_paths = (size_t)(argc - first);
+	} else {
+		paths = default_paths;
+		n_paths = 1;
+	}
+
+	target = a.rebuild ? rebuildPath(a.index) : NULL;
+	if (a.rebuild) {
+		if (!target) {
+			fprintf(stderr, PROG ": out of memory\n");
+			return EXIT_ERROR;
+		}
+		removeDatabase(target);
+	}
+	st = graf_index_open(target ? target : a.index, GRAF_OPEN_WRITE, a.language, &idx, &msg);
+	if (st != GRAF_STATUS_OK) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		free(msg);
+		free(target);
+		return EXIT_ERROR;
+	}
+
+	running_index = idx;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = onSignal;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+
+	progress.start = now();
+	uo.ctx = &progress;
+	uo.warning = onWarning;
+	uo.change = a.verbose ? onChange : NULL;
+	uo.progress = !a.quiet && isatty(STDERR_FILENO) ? onProgress : NULL;
+	st = graf_index_update(idx, paths, n_paths, &uo, &stats);
+	if (progress.shown)
+		fputs("\r\033[K", stderr);
+	running_index = NULL;
+	if (st != GRAF_STATUS_OK) {
+		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
+		graf_index_close(idx);
+		if (target)
+			removeDatabase(target);
+		free(target);
+		return st == GRAF_STATUS_INTERRUPTED ? EXIT_INTERRUPTED : EXIT_ERROR;
+	}
+	graf_index_close(idx);
+	if (target) {
+		/* The new index is complete and closed (its WAL checkpointed
+		 * into it): put it in place in one rename.  The old index's
+		 * WAL must go first, or SQLite would replay it onto the new
+		 * file. */
+		removeCompanions(a.index);
+		if (rename(target, a.index) != 0) {
+			fprintf(stderr, PROG ": cannot replace '%s' with '%s': %s\n", a.index, target,
+				strerror(errno));
+			free(target);
+			return EXIT_ERROR;
+		}
+		free(target);
+	}
+	if (!a.quiet)
+		fprintf(stderr,
+			PROG ": %ld added, %ld updated, %ld removed, %ld unchanged, %ld skipped; "
+			"%ld paragraphs written in %.2f s\n",
+			stats.added, stats.updated, stats.removed, stats.unchanged, stats.skipped,
+			stats.paragraphs, stats.seconds);
+	return stats.skipped > 0 ? EXIT_WARNINGS : EXIT_OK;
+}

@@ -1,0 +1,41 @@
+/*
+ * extension.c - graf_register() and the SQLite loadable-extension entry
+ * point, so that any SQLite client can read a graf index:
+ *
+ *     sqlite3 index/graf.db
+ *     sqlite> .load libgraf
+ *     sqlite> SELECT body FROM para WHERE para MATCH 'export controls';
+ *
+ * SQLite derives the entry point's name from the file name ("libgraf.so" ->
+ * sqlite3_graf_init).  libgraf links the system's libsqlite3, which is the
+ * one the sqlite3 shell and Python's sqlite3 module use, so the extension
+ * calls SQLite directly instead of through the sqlite3_api_routines table.
+ */
+#include "config.h"
+
+#include "graf-private.h"
+
+graf_status_t
+graf_register(sqlite3 *db)
+{
+	if (grafi_tokenizer_register(db) != SQLITE_OK)
+		return GRAF_STATUS_SQLITE;
+	if (grafi_functions_register(db) != SQLITE_OK)
+		return GRAF_STATUS_SQLITE;
+	return GRAF_STATUS_OK;
+}
+
+/* The loadable-extension entry point (see the file comment). */
+int sqlite3_graf_init(sqlite3 *db, char **error_message, const void *api);
+
+int
+sqlite3_graf_init(sqlite3 *db, char **error_message, const void *api)
+{
+	(void)api;
+	if (graf_register(db) != GRAF_STATUS_OK) {
+		if (error_message)
+			*error_message = sqlite3_mprintf("graf: this SQLite has no FTS5");
+		return SQLITE_ERROR;
+	}
+	return SQLITE_OK;
+}

@@ -1,0 +1,287 @@
+/*
+ * graf-private.h - declarations shared by the modules of libgraf.
+ *
+ * Nothing here is installed or part of the API.  Cross-module names use the
+ * grafi_ prefix (as SQLite separates sqlite3Fts5* from sqlite3_*).
+ */
+#ifndef GRAF_PRIVATE_H
+#define GRAF_PRIVATE_H
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <sqlite3.h>
+
+#include "graf.h"
+
+/* ----------------------------------------------------------- the schema -- */
+
+/*
+ * Version of the database layout.  Bump it whenever a table, a column or the
+ * tokenizer's output changes; a graf that finds another version refuses the
+ * index and asks for graf-index --rebuild.
+ */
+#define GRAFI_SCHEMA_VERSION 1
+
+/* PRAGMA application_id of a graf index: "graf" in ASCII.  It tells a graf
+ * index from any other SQLite database. */
+#define GRAFI_APPLICATION_ID 0x67726166
+
+/*
+ * A paragraph's FTS5 rowid is (article id << GRAFI_PARA_BITS) | paragraph
+ * number.  The article's paragraphs are then one contiguous rowid range, read
+ * in order by a range scan, and a hit names its article without a lookup
+ * table.  2^24 paragraphs per article and 2^39 articles are far beyond any
+ * corpus; the reader merges paragraphs past the limit into the last one.
+ */
+#define GRAFI_PARA_BITS 24
+#define GRAFI_MAX_PARAGRAPHS ((1L << GRAFI_PARA_BITS) - 1)
+/* GRAFI_PARA_BITS as SQL text, for the statements that split rowids. */
+#define GRAFI_PARA_BITS_SQL "24"
+#define GRAFI_MAX_PARAGRAPHS_SQL "16777215"
+#define GRAFI_ROWID(article, para) (((sqlite3_int64)(article) << GRAFI_PARA_BITS) | (para))
+#define GRAFI_ROWID_ARTICLE(rowid) ((sqlite3_int64)(rowid) >> GRAFI_PARA_BITS)
+#define GRAFI_ROWID_PARA(rowid) ((long)((rowid) & GRAFI_MAX_PARAGRAPHS))
+_Static_assert(GRAFI_PARA_BITS == 24 && GRAFI_MAX_PARAGRAPHS == 16777215,
+	       "update GRAFI_PARA_BITS_SQL and GRAFI_MAX_PARAGRAPHS_SQL");
+
+/* Name under which the stemming tokenizer is registered with FTS5. */
+#define GRAFI_TOKENIZER_NAME "graf"
+
+/* ------------------------------------------------------------ the index -- */
+
+struct graf_index {
+	sqlite3 *db;                 /* the connection; tokenizer registered */
+	char *path;                  /* file name as given */
+	char *language;              /* Snowball language of the index */
+	graf_open_mode_t mode;
+	volatile sig_atomic_t interrupted;  /* set by graf_index_interrupt() */
+	struct graf_query *queries;  /* open queries, freed with the index */
+	Fts5Tokenizer *tokenizer;    /* the index's tokenizer, for queries */
+	fts5_tokenizer tokenizer_methods;
+	char errmsg[1024];           /* last failure, one line */
+};
+
+/* Run SQL (no result rows) on IDX; on failure record "WHAT: <message>". */
+graf_status_t grafi_exec(graf_index *idx, const char *sql, const char *what);
+
+/* Free every query still open on IDX (called when IDX closes). */
+void grafi_query_close_all(graf_index *idx);
+
+/*
+ * Record a printf-style message as IDX's last error and return STATUS, so
+ * that callers write "return grafi_error(idx, GRAF_STATUS_IO, ...)".
+ */
+graf_status_t grafi_error(graf_index *idx, graf_status_t status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Map the SQLite result code RC (from a call on IDX's connection) to a graf
+ * status and record "WHAT: <sqlite message>" as the error.  Returns
+ * GRAF_STATUS_OK when RC is SQLITE_OK, SQLITE_ROW or SQLITE_DONE.
+ */
+graf_status_t grafi_sqlite_error(graf_index *idx, int rc, const char *what);
+
+/* The graf status that corresponds to SQLite result code RC. */
+graf_status_t grafi_status_from_sqlite(int rc);
+
+/* printf into a malloc'ed string; NULL when out of memory. */
+char *grafi_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --------------------------------------------------------- the tokenizer -- */
+
+/*
+ * Register the "graf" FTS5 tokenizer on DB.  Its arguments are
+ * "<language> [parent [parent-args...]]"; the parent defaults to
+ * "unicode61 remove_diacritics 2".
+ * @retval SQLITE_OK, or SQLITE_ERROR when DB has no FTS5.
+ */
+int grafi_tokenizer_register(sqlite3 *db);
+
+/*
+ * Register graf's FTS5 auxiliary functions on DB:
+ *   graf_matches(para)  the byte ranges of the matched tokens in the
+ *                       paragraph, as text "start end start end ..."
+ * @retval SQLITE_OK, or an SQLite error code.
+ */
+int grafi_functions_register(sqlite3 *db);
+
+/* The fts5_api of DB, or NULL when SQLite was built without FTS5. */
+struct fts5_api *grafi_fts5_api(sqlite3 *db);
+
+/*
+ * Tokenize TEXT[0..LEN) with IDX's tokenizer (the one the index uses), as
+ * FTS5 would for a query (FLAGS: FTS5_TOKENIZE_*), calling X_TOKEN for each
+ * token.  The tokenizer is created on first use and kept by IDX.
+ * @retval SQLITE_OK or an SQLite error code
+ */
+int grafi_tokenize(graf_index *idx, const char *text, int len, int flags, void *ctx,
+		   int (*x_token)(void *ctx, int tflags, const char *token, int n_token,
+				  int start, int end));
+
+/* Free IDX's query tokenizer (when IDX closes). */
+void grafi_tokenizer_release(graf_index *idx);
+
+/* True if LANGUAGE names a Snowball stemmer libstemmer has. */
+bool grafi_language_known(const char *language);
+
+/* --------------------------------------------------------- the articles -- */
+
+/* Why a file was not read as an article. */
+typedef enum grafi_read_result {
+	GRAFI_READ_OK = 0,
+	GRAFI_READ_EMPTY,        /* no text at all (or only white space) */
+	GRAFI_READ_BINARY,       /* contains NUL bytes */
+	GRAFI_READ_NOMEM
+} grafi_read_result_t;
+
+/* An article split into its headline and paragraphs.  All strings point into
+ * TEXT, which the article owns. */
+typedef struct grafi_article {
+	char *text;              /* the decoded UTF-8 text, NULs between pieces */
+	const char *title;       /* the headline, "" when none */
+	const char **paragraphs; /* the paragraphs, in order, trimmed, non-empty */
+	size_t n_paragraphs;
+	bool from_cp1252;        /* the input was not UTF-8; read as Windows-1252 */
+	bool truncated;          /* more than GRAFI_MAX_PARAGRAPHS: the rest merged */
+} grafi_article;
+
+/*
+ * Split the raw bytes DATA[0..LEN) of an article file into its headline and
+ * paragraphs (see corpus.c for the rules).  DATA is not modified and may be
+ * freed afterwards.
+ * @param out  OUT: filled on GRAFI_READ_OK; release with grafi_article_release()
+ */
+grafi_read_result_t grafi_article_parse(const char *data, size_t len, grafi_article *out);
+
+/* Free what an article owns and zero it; safe on a zeroed article. */
+void grafi_article_release(grafi_article *article);
+
+/* ------------------------------------------------------------ the readers -- */
+
+/* One document as a reader delivers it; everything borrowed for the call. */
+typedef struct grafi_doc {
+	const char *docid;               /* identity within its file */
+	const char *title;               /* "" when none */
+	const char *const *paragraphs;   /* non-empty, in order */
+	size_t n_paragraphs;
+} grafi_doc;
+
+/* Where a reader delivers documents and warnings. */
+typedef struct grafi_reader_sink {
+	/* Index DOC; a status other than OK stops the reader, which returns it. */
+	graf_status_t (*doc)(void *ctx, const grafi_doc *doc);
+	/* A problem with the file (or one record of it): MESSAGE is one line,
+	 * without the file name, which the sink knows. */
+	void (*warn)(void *ctx, const char *message);
+	void *ctx;
+} grafi_reader_sink;
+
+/*
+ * A reader: turn the bytes DATA[0..LEN) of the file PATH into documents.
+ * Records that cannot be read are warned about and skipped.
+ * @retval GRAF_STATUS_OK, GRAF_STATUS_NOMEM, or the sink's failure
+ */
+typedef graf_status_t (*grafi_reader_fn)(const char *path, const char *data, size_t len,
+					 const grafi_reader_sink *sink);
+
+/* Text article files (corpus.c): one document, whose docid is PATH. */
+graf_status_t grafi_read_text(const char *path, const char *data, size_t len,
+			      const grafi_reader_sink *sink);
+
+/* ------------------------------------------------------------- the walk -- */
+
+/* Input formats, chosen from a file's name. */
+typedef enum grafi_format {
+	GRAFI_FORMAT_NONE = 0,   /* no reader claims the name */
+	GRAFI_FORMAT_TEXT,       /* one article per file (*.txt) */
+	GRAFI_FORMAT_LAST
+} grafi_format_t;
+
+/* The reader for a file name; GRAFI_FORMAT_NONE when none claims it. */
+grafi_format_t grafi_format_for_name(const char *path);
+
+/* The reader of FORMAT (text for GRAFI_FORMAT_NONE). */
+grafi_reader_fn grafi_reader_for(grafi_format_t format);
+
+/* A file found by the walk. */
+typedef struct grafi_file {
+	char *path;              /* as walked from the root */
+	int64_t size;
+	int64_t mtime_ns;        /* modification time, nanoseconds */
+	grafi_format_t format;
+} grafi_file;
+
+typedef struct grafi_walk_result {
+	grafi_file *files;
+	size_t n_files, cap_files;
+	int64_t bytes_total;
+	char **unreadable;       /* paths that could not be read: keep their
+				  * indexed articles */
+	size_t n_unreadable, cap_unreadable;
+} grafi_walk_result;
+
+/*
+ * Add the files under ROOT (a file or directory) to OUT; problems go to
+ * WARN (may be NULL) and do not stop the walk.
+ * @retval GRAF_STATUS_NOMEM only; everything else is a warning.
+ */
+graf_status_t grafi_walk(const char *root, grafi_walk_result *out,
+			 void (*warn)(void *ctx, const char *path, const char *message),
+			 void *ctx);
+
+/* Free what OUT holds and zero it. */
+void grafi_walk_result_release(grafi_walk_result *out);
+
+/* -------------------------------------------------------------- queries -- */
+
+/* A user's query compiled to FTS5 expressions (query-parse.c). */
+typedef struct grafi_compiled_query {
+	char *match;             /* expression for para (paragraph text); NULL
+				  * when the query has only title: terms */
+	char *title_match;       /* expression for head (headlines); NULL: none */
+	char *explain;           /* the parse, for --explain; may be NULL */
+	char **warnings;         /* things dropped or reinterpreted */
+	size_t n_warnings;
+} grafi_compiled_query;
+
+/*
+ * Compile the query TEXT for IDX.  MATCH says how words combine; with
+ * GRAF_MATCH_RAW the text is used as the FTS5 expression as is.
+ * @param out  OUT: filled on success; release with
+ *             grafi_compiled_query_release()
+ * @retval GRAF_STATUS_BAD_QUERY  no searchable word, invalid UTF-8, ...;
+ *                                the message is on IDX
+ */
+graf_status_t grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
+				  grafi_compiled_query *out);
+
+/* Free what CQ owns and zero it; safe on a zeroed one. */
+void grafi_compiled_query_release(grafi_compiled_query *cq);
+
+/* ------------------------------------------------------------- text utils -- */
+
+/* True if S[0..LEN) is well-formed UTF-8 (no overlongs, no surrogates). */
+bool grafi_utf8_valid(const char *s, size_t len);
+
+/*
+ * Decode Windows-1252 bytes S[0..LEN) to a malloc'ed NUL-terminated UTF-8
+ * string; *OUT_LEN gets its length.  The five bytes Windows-1252 leaves
+ * undefined map to the C1 code points of the same value, so nothing is lost.
+ * NULL when out of memory.
+ */
+char *grafi_cp1252_to_utf8(const char *s, size_t len, size_t *out_len);
+
+/* 64-bit FNV-1a hash of DATA[0..LEN), continuing from H (GRAFI_HASH_INIT to
+ * start): detects changed content, nothing more. */
+#define GRAFI_HASH_INIT 0xcbf29ce484222325ULL
+uint64_t grafi_hash64(uint64_t h, const void *data, size_t len);
+
+/*
+ * Lexically clean PATH: collapse repeated '/', drop "." components and a
+ * trailing '/'.  ".." is kept (resolving it needs the file system).
+ * Returns a malloc'ed string, or NULL when out of memory.
+ */
+char *grafi_path_clean(const char *path);
+
+#endif /* GRAF_PRIVATE_H */

@@ -1,0 +1,409 @@
+/*
+ * graf.h - the public interface of libgraf, paragraph-level full-text search
+ * over articles, stored in an SQLite FTS5 index with Snowball stemming.
+ *
+ * This is the only header graf's programs include, and the only one that is
+ * installed.  Conventions:
+ *   - Every function that can fail returns graf_status_t; GRAF_STATUS_OK is 0.
+ *     graf_status_to_string() names a status, graf_index_errmsg() gives the
+ *     detailed message of the last failure on a handle.
+ *   - Handles are opaque.  A constructor sets its OUT pointer only on
+ *     success; on failure the OUT pointer is set to NULL.  Destructors accept
+ *     NULL.
+ *   - Strings returned by the library are borrowed: they stay valid until the
+ *     call named in the function's comment, and the caller never frees them,
+ *     except where a comment says "malloc'ed, caller frees".
+ *   - The library never prints and never exits.
+ *   - A handle is used by one thread at a time.
+ *
+ * Typical use:
+ *
+ *     graf_index *idx;
+ *     char *err;
+ *     if (graf_index_open("index/graf.db", GRAF_OPEN_READ, NULL, &idx, &err)) {
+ *         fprintf(stderr, "%s\n", err); free(err); return 2;
+ *     }
+ *     graf_search_options opts;
+ *     graf_search_options_init(&opts);
+ *     graf_query *q;
+ *     if (graf_query_run(idx, "export controls", &opts, &q) == GRAF_STATUS_OK) {
+ *         const graf_hit *hit;
+ *         while ((hit = graf_query_next(q)))
+ *             printf("%ld %s:%ld %s\n", hit->rank, hit->path, hit->paragraph, hit->text);
+ *         graf_query_free(q);
+ *     }
+ *     graf_index_close(idx);
+ */
+#ifndef GRAF_H
+#define GRAF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sqlite3;
+
+/* ---------------------------------------------------------------- status -- */
+
+typedef enum graf_status {
+	GRAF_STATUS_OK = 0,
+	GRAF_STATUS_NOMEM,           /* out of memory */
+	GRAF_STATUS_IO,              /* a file could not be read or written */
+	GRAF_STATUS_NO_INDEX,        /* the index file does not exist */
+	GRAF_STATUS_BAD_INDEX,       /* not a graf index, or damaged */
+	GRAF_STATUS_INDEX_VERSION,   /* made by another version of graf */
+	GRAF_STATUS_BUSY,            /* another process holds the index */
+	GRAF_STATUS_BAD_QUERY,       /* the query cannot be run */
+	GRAF_STATUS_BAD_ARGUMENT,    /* an option or argument is invalid */
+	GRAF_STATUS_READ_ONLY,       /* the handle or the file is read-only */
+	GRAF_STATUS_FULL,            /* the disk (or the database) is full */
+	GRAF_STATUS_INTERRUPTED,     /* graf_index_interrupt() was called */
+	GRAF_STATUS_SQLITE,          /* an unexpected SQLite error */
+	GRAF_STATUS_INTERNAL,        /* a bug in graf */
+	GRAF_STATUS_LAST
+} graf_status_t;
+
+/*
+ * A short, constant description of a status ("out of memory").
+ * @retval never NULL; static storage.
+ */
+const char *graf_status_to_string(graf_status_t status);
+
+/* The library's version, "MAJOR.MINOR.PATCH"; static storage. */
+const char *graf_version(void);
+
+/* ----------------------------------------------------------------- index -- */
+
+typedef struct graf_index graf_index;
+
+typedef enum graf_open_mode {
+	GRAF_OPEN_READ = 0,   /* search only; the file must exist */
+	GRAF_OPEN_WRITE,      /* search and update; created when missing */
+	GRAF_OPEN_LAST
+} graf_open_mode_t;
+
+/* Snowball language used when an index is created and none is given. */
+#define GRAF_DEFAULT_LANGUAGE "english"
+
+/*
+ * Open (or, in GRAF_OPEN_WRITE mode, create) the index at PATH.
+ *
+ * @param path      the database file, e.g. "index/graf.db"
+ * @param mode      GRAF_OPEN_READ or GRAF_OPEN_WRITE
+ * @param language  Snowball language for a new index (NULL: "english").  For
+ *                  an existing index it must be NULL or the index's own
+ *                  language, otherwise GRAF_STATUS_BAD_ARGUMENT.
+ * @param out       OUT: the handle, on success; NULL on failure
+ * @param error_message  OUT, optional: on failure a malloc'ed one-line
+ *                  message naming the file; the caller frees it.  NULL on
+ *                  success.
+ * @retval GRAF_STATUS_NO_INDEX      (read mode) the file does not exist
+ * @retval GRAF_STATUS_BAD_INDEX     not a graf index, or damaged
+ * @retval GRAF_STATUS_INDEX_VERSION written by an incompatible graf
+ * @retval GRAF_STATUS_BAD_ARGUMENT  unknown language, or a language clash
+ */
+graf_status_t graf_index_open(const char *path, graf_open_mode_t mode,
+			      const char *language, graf_index **out,
+			      char **error_message);
+
+/* Close the index and free everything that belongs to it (its queries
+ * included).  NULL is a no-op. */
+void graf_index_close(graf_index *idx);
+
+/*
+ * The message of the last failure on IDX: one line, no trailing newline.
+ * Valid until the next call on IDX.  "" when nothing failed.
+ */
+const char *graf_index_errmsg(const graf_index *idx);
+
+/* The index's Snowball language; valid until graf_index_close(). */
+const char *graf_index_language(const graf_index *idx);
+
+/* The index's file name as given to graf_index_open(). */
+const char *graf_index_path(const graf_index *idx);
+
+/*
+ * The underlying SQLite connection, for programs that want to read the
+ * index tables directly.  graf's tokenizer and functions are registered on
+ * it.  Owned by IDX: do not close it.
+ */
+struct sqlite3 *graf_index_db(graf_index *idx);
+
+/* --------------------------------------------------------------- update -- */
+
+/* What happened to one article in an update. */
+typedef enum graf_change {
+	GRAF_CHANGE_ADDED = 0,
+	GRAF_CHANGE_UPDATED,
+	GRAF_CHANGE_REMOVED,
+	GRAF_CHANGE_UNCHANGED,
+	GRAF_CHANGE_SKIPPED,   /* could not be indexed; see the warning */
+	GRAF_CHANGE_LAST
+} graf_change_t;
+
+/* Totals of one update run. */
+typedef struct graf_update_stats {
+	long added;             /* articles new to the index */
+	long updated;           /* articles whose text changed */
+	long removed;           /* articles whose file is gone */
+	long unchanged;         /* articles left as they were */
+	long skipped;           /* files that could not be indexed */
+	long warnings;          /* warnings reported through the callback */
+	long paragraphs;        /* paragraphs written by this run */
+	int64_t bytes;          /* bytes of input read by this run */
+	double seconds;         /* wall time of the run */
+} graf_update_stats;
+
+/* Progress of a run, reported after each file. */
+typedef struct graf_progress {
+	long files_done;        /* files examined so far */
+	long files_total;       /* files found by the walk */
+	int64_t bytes_done;     /* bytes of those files */
+	int64_t bytes_total;    /* bytes of all files found */
+} graf_progress;
+
+typedef struct graf_update_options {
+	/* Called for each problem that does not stop the run: a file that is
+	 * skipped, a file read as Windows-1252.  PATH is the file concerned,
+	 * MESSAGE one line.  Both are borrowed for the call. */
+	void (*warning)(void *ctx, const char *path, const char *message);
+	/* Called for each article added, updated, removed or (only when
+	 * report_unchanged is set) unchanged, and for each file skipped.
+	 * PATH is the file, DOCID the article's identity (the path again, for
+	 * a text file; NULL for a skipped file). */
+	void (*change)(void *ctx, graf_change_t change, const char *path, const char *docid);
+	/* Called after each file; the caller decides how often to show it. */
+	void (*progress)(void *ctx, const graf_progress *progress);
+	void *ctx;              /* passed to the callbacks */
+	int report_unchanged;   /* also call change() for unchanged articles */
+	int busy_timeout_ms;    /* wait this long for another writer (0: 5000) */
+} graf_update_options;
+
+/*
+ * Bring the index up to date with the files under PATHS.
+ *
+ * Directories are walked recursively for "*.txt" files; files named
+ * explicitly are read whatever their name.  Each file is compared with what
+ * the index holds: new files are added, changed ones replaced, unchanged ones
+ * skipped cheaply (size and modification time, then a content hash).  Indexed
+ * files under PATHS that no longer exist are removed; articles under other
+ * paths are left alone.  The whole run is one transaction: if it fails or is
+ * interrupted, the index is exactly what it was before.
+ *
+ * @param idx      opened with GRAF_OPEN_WRITE
+ * @param paths    files and directories, as the user wrote them; paths are
+ *                 stored as given (lexically cleaned), so run updates from
+ *                 the same directory or use absolute paths
+ * @param n_paths  number of PATHS
+ * @param options  callbacks; may be NULL
+ * @param stats    OUT, optional: totals of the run (also on failure)
+ * @retval GRAF_STATUS_BUSY       another writer held the index too long
+ * @retval GRAF_STATUS_READ_ONLY  the handle was opened for reading
+ * @retval GRAF_STATUS_FULL       the disk filled; nothing was changed
+ */
+graf_status_t graf_index_update(graf_index *idx, const char *const *paths,
+				size_t n_paths,
+				const graf_update_options *options,
+				graf_update_stats *stats);
+
+/*
+ * Ask a running graf_index_update() or query on IDX to stop as soon as
+ * possible; it then fails with GRAF_STATUS_INTERRUPTED and changes nothing.
+ * Safe to call from a signal handler or another thread.
+ */
+void graf_index_interrupt(graf_index *idx);
+
+/* ---------------------------------------------------------------- query -- */
+
+typedef struct graf_query graf_query;
+
+/* How the words of a query combine. */
+typedef enum graf_match {
+	GRAF_MATCH_ALL = 0,   /* every word must occur (AND) */
+	GRAF_MATCH_ANY,       /* any word may occur (OR), ranked by score */
+	GRAF_MATCH_RAW,       /* the text is an FTS5 expression, passed as is */
+	GRAF_MATCH_LAST
+} graf_match_t;
+
+/* What a hit is. */
+typedef enum graf_unit {
+	GRAF_UNIT_PARAGRAPH = 0,  /* every matching paragraph */
+	GRAF_UNIT_ARTICLE,        /* each article once, by its best paragraph */
+	GRAF_UNIT_LAST
+} graf_unit_t;
+
+typedef struct graf_search_options {
+	long limit;             /* at most this many hits; 0: no limit */
+	long offset;            /* skip this many hits first */
+	graf_unit_t unit;
+	graf_match_t match;
+} graf_search_options;
+
+/* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words. */
+void graf_search_options_init(graf_search_options *opts);
+
+/* A [start, end) range of bytes. */
+typedef struct graf_span {
+	size_t start;
+	size_t end;
+} graf_span;
+
+/* One hit.  All pointers are borrowed from the query and stay valid until the
+ * next graf_query_next() or graf_query_free() on it. */
+typedef struct graf_hit {
+	long rank;              /* 1-based position in the results, after offset */
+	double score;           /* higher is better */
+	const char *docid;      /* the article's identity: its path for text files */
+	const char *path;       /* the file the article was read from, as indexed */
+	const char *title;      /* the article's headline ("" when it has none) */
+	long paragraph;         /* 1-based position of the paragraph in the article */
+	const char *text;       /* the paragraph, plain UTF-8, NUL-terminated */
+	size_t text_len;        /* strlen(text) */
+	const graf_span *matches;  /* byte ranges of matched words in TEXT, in order */
+	size_t n_matches;
+} graf_hit;
+
+/*
+ * Parse QUERY, run it on IDX and make the results ready for
+ * graf_query_next().
+ *
+ * @param idx    an open index
+ * @param query  the query as a user typed it (UTF-8)
+ * @param opts   options; NULL for the defaults
+ * @param out    OUT: the query, owned by the caller (graf_query_free()) and
+ *               by IDX (freed with it); NULL on failure
+ * @retval GRAF_STATUS_BAD_QUERY  the query has no searchable word, is not
+ *                                valid UTF-8, or (raw mode) is not valid
+ *                                FTS5; graf_index_errmsg() says which
+ */
+graf_status_t graf_query_run(graf_index *idx, const char *query,
+			     const graf_search_options *opts, graf_query **out);
+
+/*
+ * The next hit, best first; NULL when there are no more or on failure
+ * (graf_query_status() tells which).  The hit is valid until the next call on
+ * Q.
+ */
+const graf_hit *graf_query_next(graf_query *q);
+
+/* GRAF_STATUS_OK, or why graf_query_next() stopped early; the message is in
+ * graf_index_errmsg(). */
+graf_status_t graf_query_status(const graf_query *q);
+
+/* Free Q and its hits.  NULL is a no-op. */
+void graf_query_free(graf_query *q);
+
+/* --------------------------------------------------------------- output -- */
+
+/* Output formats of graf-search (see graf-search(1) for each layout). */
+typedef enum graf_format {
+	GRAF_FORMAT_TEXT = 0,   /* for people: headline, place, highlighted text */
+	GRAF_FORMAT_LAST
+} graf_format_t;
+
+typedef struct graf_output graf_output;
+
+typedef struct graf_output_options {
+	int color;              /* text: highlight with ANSI colours */
+	int show_score;         /* text: print each hit's score */
+} graf_output_options;
+
+/*
+ * A writer of hits in FORMAT to OUT (which the caller keeps open).
+ * @retval NULL when out of memory or FORMAT is unknown
+ */
+graf_output *graf_output_new(graf_format_t format, FILE *out, const graf_output_options *opts);
+
+/* Start the results of QUERY (QID: its id in a query file, or NULL). */
+void graf_output_begin(graf_output *o, const char *query, const char *qid);
+
+/* Write one hit. */
+void graf_output_hit(graf_output *o, const graf_hit *hit);
+
+/* End the results of the current query. */
+void graf_output_end(graf_output *o);
+
+/* Free the writer (not its FILE).  NULL is a no-op. */
+void graf_output_free(graf_output *o);
+
+/* ----------------------------------------------------- program support -- */
+
+/*
+ * A small declarative layer over getopt_long, so that graf-index,
+ * graf-search and graf-eval share their common options (--index, --help,
+ * --version) and generate --help from one table.
+ */
+typedef struct graf_option {
+	const char *name;                 /* long name, without "--" */
+	int key;                          /* short option character, or > 255 */
+	const char *arg;                  /* argument name ("FILE"), NULL: none */
+	const char *help;                 /* one line */
+	const char *const *keywords;      /* allowed values, NULL-terminated;
+					   * NULL: any value */
+} graf_option;
+
+/* Keys of the options every graf program has. */
+enum {
+	GRAF_OPT_HELP = 'h',
+	GRAF_OPT_VERSION = 'V',
+	GRAF_OPT_INDEX = 'i',
+};
+
+typedef struct graf_program {
+	const char *name;                 /* "graf-search" */
+	const char *usage;                /* "[OPTION]... QUERY..." */
+	const char *summary;              /* what the program does */
+	const graf_option *options;       /* its own options; {NULL} ends */
+	int has_index;                    /* it takes --index FILE */
+	const char *epilogue;             /* after the options: exit status... */
+} graf_program;
+
+/*
+ * Parse ARGV with PROG's options and the common ones.  For each option,
+ * HANDLE(ctx, key, arg, keyword) is called: ARG is the argument (or NULL),
+ * KEYWORD the index of ARG in the option's keywords (or -1).  HANDLE returns
+ * 0, or -1 after writing a message into ERR.
+ * @param err     OUT: on failure, one line ("unknown option '--x'")
+ * @retval the index of the first operand in ARGV, or -1 on a usage error
+ */
+int graf_cli_parse(const graf_program *prog, int argc, char **argv,
+		   int (*handle)(void *ctx, int key, const char *arg, int keyword),
+		   void *ctx, char *err, size_t err_size);
+
+/* Write PROG's --help text to OUT. */
+void graf_cli_help(const graf_program *prog, FILE *out);
+
+/* Write PROG's --version text to OUT. */
+void graf_cli_version(const graf_program *prog, FILE *out);
+
+/*
+ * Parse ARG as a whole decimal number in [MIN, MAX] into *OUT.
+ * @retval 0, or -1 (then *OUT is unchanged)
+ */
+int graf_cli_number(const char *arg, long min, long max, long *out);
+
+/* The default index file: $GRAF_INDEX if set, else "index/graf.db". */
+const char *graf_cli_default_index(void);
+
+/* ------------------------------------------------------------ embedding -- */
+
+/*
+ * Register graf's FTS5 tokenizer ("graf") and SQL functions on DB, so that a
+ * plain SQLite connection can read (and MATCH against) a graf index.
+ * @retval GRAF_STATUS_SQLITE  DB's SQLite has no FTS5
+ */
+graf_status_t graf_register(struct sqlite3 *db);
+
+/* The Snowball languages graf can stem, as a NULL-terminated list of
+ * static strings. */
+const char *const *graf_languages(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* GRAF_H */

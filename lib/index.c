@@ -1,0 +1,357 @@
+/*
+ * index.c - open, create and check a graf index.
+ *
+ * An index is one SQLite database in WAL mode (readers keep searching while
+ * graf-index writes).  Its layout:
+ *
+ *   meta(key, value)           schema version, language, tokenizer, creator
+ *   source(id, path, size, mtime_ns, hash)
+ *                              one row per file read; size and mtime let an
+ *                              update skip unchanged files without reading
+ *   article(id, source, docid, title, hash, paragraphs)
+ *                              one row per article; docid is its identity
+ *                              (the path, for a text file)
+ *   para                       FTS5(body): the paragraphs, rowid =
+ *                              GRAFI_ROWID(article id, paragraph number)
+ *   head                       FTS5(title) over article.title (external
+ *                              content): headlines, searched apart from the
+ *                              paragraphs so a headline never makes all of
+ *                              its article's paragraphs match
+ *
+ * PRAGMA application_id marks the file as graf's, PRAGMA user_version holds
+ * GRAFI_SCHEMA_VERSION.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graf-private.h"
+
+/* How long a writer waits for another writer before giving up (ms). */
+#define INDEX_BUSY_TIMEOUT_MS 5000
+
+/*
+ * The schema.  %s is the language, checked by indexIsLanguageName() to be a
+ * plain lower-case word before it is put into SQL text (a tokenizer argument
+ * cannot be bound as a parameter).
+ */
+static const char schema_sql[] =
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE source("
+	" id INTEGER PRIMARY KEY,"
+	" path TEXT NOT NULL UNIQUE,"
+	" size INTEGER NOT NULL,"
+	" mtime_ns INTEGER NOT NULL,"
+	" hash INTEGER NOT NULL);"
+	"CREATE TABLE article("
+	" id INTEGER PRIMARY KEY,"
+	" source INTEGER NOT NULL REFERENCES source(id),"
+	" docid TEXT NOT NULL,"
+	" title TEXT NOT NULL,"
+	" hash INTEGER NOT NULL,"
+	" paragraphs INTEGER NOT NULL,"
+	" UNIQUE(source, docid));"
+	"CREATE VIRTUAL TABLE para USING fts5(body,"
+	" tokenize = 'graf %s unicode61 remove_diacritics 2');"
+	"CREATE VIRTUAL TABLE head USING fts5(title, content = 'article', content_rowid = 'id',"
+	" tokenize = 'graf %s unicode61 remove_diacritics 2');";
+
+/* True if S is a plain lower-case word: what every Snowball name is, and
+ * what may safely go into SQL text. */
+static bool
+indexIsLanguageName(const char *s)
+{
+	if (!*s || strlen(s) > 32)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || *s == '_'))
+			return false;
+	return true;
+}
+
+/* Free a partly built handle.  Accepts NULL. */
+static void
+indexFree(graf_index *idx)
+{
+	if (!idx)
+		return;
+	grafi_query_close_all(idx);
+	grafi_tokenizer_release(idx);
+	sqlite3_close(idx->db);
+	free(idx->path);
+	free(idx->language);
+	free(idx);
+}
+
+/* Run SQL (no results) on IDX; on failure record "WHAT: ..." and return the
+ * status. */
+graf_status_t
+grafi_exec(graf_index *idx, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(idx->db, sql, NULL, NULL, NULL);
+
+	return grafi_sqlite_error(idx, rc, what);
+}
+
+/* Read one integer from the single-value query SQL into *OUT. */
+static graf_status_t
+indexQueryInt(graf_index *idx, const char *sql, sqlite3_int64 *out)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW)
+			*out = sqlite3_column_int64(stmt, 0);
+	}
+	sqlite3_finalize(stmt);
+	return grafi_sqlite_error(idx, rc, "cannot read index");
+}
+
+/* Create the schema in the empty database of IDX, for LANGUAGE. */
+static graf_status_t
+indexCreateSchema(graf_index *idx, const char *language)
+{
+	char *sql = NULL, *meta = NULL;
+	graf_status_t st;
+
+	sql = grafi_strdup_printf(schema_sql, language, language);
+	meta = sqlite3_mprintf(
+		"PRAGMA application_id = %d; PRAGMA user_version = %d;"
+		"INSERT INTO meta(key, value) VALUES"
+		" ('schema_version', '%d'), ('language', %Q),"
+		" ('tokenizer', 'graf ' || %Q || ' unicode61 remove_diacritics 2'),"
+		" ('created_by', 'graf ' || %Q);",
+		GRAFI_APPLICATION_ID, GRAFI_SCHEMA_VERSION, GRAFI_SCHEMA_VERSION,
+		language, language, PACKAGE_VERSION);
+	if (!sql || !meta) {
+		st = grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot create index");
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, sql, "cannot create index");
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, meta, "cannot create index");
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, "COMMIT", "cannot create index");
+	else
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	free(sql);
+	sqlite3_free(meta);
+	return st;
+}
+
+/*
+ * Check that the database of IDX is a graf index this version can read, and
+ * read its language.  An empty database is created (write mode) or refused.
+ */
+static graf_status_t
+indexCheck(graf_index *idx, const char *language)
+{
+	sqlite3_int64 app_id = 0, version = 0, n_tables = 0;
+	sqlite3_stmt *stmt = NULL;
+	graf_status_t st;
+	int rc;
+
+	st = indexQueryInt(idx, "SELECT count(*) FROM sqlite_master", &n_tables);
+	if (st == GRAF_STATUS_BAD_INDEX)
+		return grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)",
+				   idx->path);
+	if (st != GRAF_STATUS_OK)
+		return st;
+	if (n_tables == 0) {
+		if (idx->mode != GRAF_OPEN_WRITE)
+			return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+					   "'%s' is an empty database, not a graf index; "
+					   "create it with graf-index", idx->path);
+		st = indexCreateSchema(idx, language ? language : GRAF_DEFAULT_LANGUAGE);
+		if (st != GRAF_STATUS_OK)
+			return st;
+	}
+	if ((st = indexQueryInt(idx, "PRAGMA application_id", &app_id)) != GRAF_STATUS_OK ||
+	    (st = indexQueryInt(idx, "PRAGMA user_version", &version)) != GRAF_STATUS_OK)
+		return st;
+	if (app_id != GRAFI_APPLICATION_ID)
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "'%s' is not a graf index (an SQLite database of another program)",
+				   idx->path);
+	if (version > GRAFI_SCHEMA_VERSION)
+		return grafi_error(idx, GRAF_STATUS_INDEX_VERSION,
+				   "index '%s' was made by a newer graf (schema %lld, this graf reads %d); "
+				   "upgrade graf or rebuild the index with graf-index --rebuild",
+				   idx->path, (long long)version, GRAFI_SCHEMA_VERSION);
+	if (version < GRAFI_SCHEMA_VERSION)
+		return grafi_error(idx, GRAF_STATUS_INDEX_VERSION,
+				   "index '%s' was made by an older graf (schema %lld, this graf reads %d); "
+				   "rebuild it with graf-index --rebuild",
+				   idx->path, (long long)version, GRAFI_SCHEMA_VERSION);
+
+	rc = sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = 'language'",
+				-1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		idx->language = strdup((const char *)sqlite3_column_text(stmt, 0));
+		rc = idx->language ? SQLITE_OK : SQLITE_NOMEM;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_CORRUPT;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_OK)
+		return grafi_sqlite_error(idx, rc, "cannot read index settings");
+	if (!grafi_language_known(idx->language))
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "index '%s' uses the language '%s', which this libstemmer lacks",
+				   idx->path, idx->language);
+	if (language && strcmp(language, idx->language) != 0)
+		return grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT,
+				   "index '%s' is in '%s', not '%s'; "
+				   "use graf-index --rebuild to change its language",
+				   idx->path, idx->language, language);
+	return GRAF_STATUS_OK;
+}
+
+/* Create the directory that will hold PATH when it is missing (one level:
+ * "index/" for "index/graf.db").  Errors surface when SQLite opens PATH. */
+static void
+indexMakeParentDir(const char *path)
+{
+	char *dir = strdup(path);
+	char *slash = dir ? strrchr(dir, '/') : NULL;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		/* A failure is reported by sqlite3_open_v2(), with the file name. */
+		(void)mkdir(dir, 0777);
+	}
+	free(dir);
+}
+
+graf_status_t
+graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
+		graf_index **out, char **error_message)
+{
+	graf_index *idx;
+	graf_status_t st;
+	struct stat sb;
+	int flags, rc;
+
+	*out = NULL;
+	if (error_message)
+		*error_message = NULL;
+	idx = calloc(1, sizeof *idx);
+	if (!idx || !(idx->path = strdup(path))) {
+		free(idx);
+		if (error_message)
+			*error_message = strdup("out of memory");
+		return GRAF_STATUS_NOMEM;
+	}
+	idx->mode = mode;
+
+	if ((unsigned)mode >= GRAF_OPEN_LAST) {
+		st = grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT, "invalid open mode %d", (int)mode);
+		goto fail;
+	}
+	if (language && (!indexIsLanguageName(language) || !grafi_language_known(language))) {
+		st = grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT,
+				 "unknown language '%s' (graf-index --list-languages lists them)",
+				 language);
+		goto fail;
+	}
+	if (stat(path, &sb) != 0) {
+		if (errno != ENOENT || mode == GRAF_OPEN_READ) {
+			st = grafi_error(idx, errno == ENOENT ? GRAF_STATUS_NO_INDEX : GRAF_STATUS_IO,
+					 errno == ENOENT ? "no index at '%s' (create it with graf-index)"
+							 : "cannot open index '%s': %s",
+					 path, strerror(errno));
+			goto fail;
+		}
+		indexMakeParentDir(path);
+	} else if (S_ISDIR(sb.st_mode)) {
+		st = grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT,
+				 "index '%s' is a directory; give the database file, e.g. '%s/graf.db'",
+				 path, path);
+		goto fail;
+	}
+
+	flags = mode == GRAF_OPEN_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+					: SQLITE_OPEN_READONLY;
+	rc = sqlite3_open_v2(path, &idx->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		st = grafi_error(idx, grafi_status_from_sqlite(rc), "cannot open index '%s': %s",
+				 path, idx->db ? sqlite3_errmsg(idx->db) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_extended_result_codes(idx->db, 1);
+	sqlite3_busy_timeout(idx->db, INDEX_BUSY_TIMEOUT_MS);
+	if (graf_register(idx->db) != GRAF_STATUS_OK) {
+		st = grafi_error(idx, GRAF_STATUS_SQLITE,
+				 "this SQLite (%s) has no FTS5; graf needs one built with it",
+				 sqlite3_libversion());
+		goto fail;
+	}
+	if (mode == GRAF_OPEN_WRITE) {
+		st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
+		if (st == GRAF_STATUS_BAD_INDEX)
+			st = grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)",
+					 path);
+		if (st == GRAF_STATUS_OK)
+			st = grafi_exec(idx, "PRAGMA synchronous = NORMAL", "cannot open index");
+		if (st != GRAF_STATUS_OK)
+			goto fail;
+	}
+	st = indexCheck(idx, language);
+	if (st != GRAF_STATUS_OK)
+		goto fail;
+	*out = idx;
+	return GRAF_STATUS_OK;
+
+fail:
+	if (error_message)
+		*error_message = strdup(idx->errmsg[0] ? idx->errmsg : graf_status_to_string(st));
+	indexFree(idx);
+	return st;
+}
+
+void
+graf_index_close(graf_index *idx)
+{
+	indexFree(idx);
+}
+
+const char *
+graf_index_errmsg(const graf_index *idx)
+{
+	return idx ? idx->errmsg : "no index";
+}
+
+const char *
+graf_index_language(const graf_index *idx)
+{
+	return idx->language;
+}
+
+const char *
+graf_index_path(const graf_index *idx)
+{
+	return idx->path;
+}
+
+struct sqlite3 *
+graf_index_db(graf_index *idx)
+{
+	return idx->db;
+}
+
+void
+graf_index_interrupt(graf_index *idx)
+{
+	idx->interrupted = 1;
+	if (idx->db)
+		sqlite3_interrupt(idx->db);
+}

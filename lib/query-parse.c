@@ -1,0 +1,103 @@
+/*
+ * query-parse.c - turn what a user typed into an FTS5 expression.
+ *
+ * This first version knows plain words only: every word must occur, and each
+ * is passed to FTS5 as a quoted string (an FTS5 "phrase"), so that no input
+ * can be read as FTS5 syntax: "U.S." becomes the phrase u s, "multi-agent"
+ * the phrase multi agent, a stray quote a literal character.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graf-private.h"
+
+/* Counts the tokens the tokenizer produces. */
+static int
+parseCountToken(void *ctx, int tflags, const char *token, int n_token, int start, int end)
+{
+	(*(int *)ctx)++;
+	return SQLITE_OK;
+}
+
+static bool
+parseIsSpace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+graf_status_t
+grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
+		    grafi_compiled_query *out)
+{
+	sqlite3_str *expr;
+	const char *p = text;
+	int words = 0, rc = SQLITE_OK;
+	size_t len = strlen(text);
+
+	memset(out, 0, sizeof *out);
+	if (!grafi_utf8_valid(text, len))
+		return grafi_error(idx, GRAF_STATUS_BAD_QUERY, "query is not valid UTF-8");
+	if (match == GRAF_MATCH_RAW) {
+		out->match = strdup(text);
+		return out->match ? GRAF_STATUS_OK : grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
+
+	expr = sqlite3_str_new(idx->db);
+	while (*p && rc == SQLITE_OK) {
+		const char *w;
+		int n_tokens = 0;
+
+		while (parseIsSpace(*p))
+			p++;
+		w = p;
+		while (*p && !parseIsSpace(*p))
+			p++;
+		if (p == w)
+			break;
+		rc = grafi_tokenize(idx, w, (int)(p - w), FTS5_TOKENIZE_QUERY, &n_tokens,
+				    parseCountToken);
+		if (n_tokens == 0)
+			continue;  /* punctuation only: nothing to search */
+		if (words++)
+			sqlite3_str_appendall(expr, match == GRAF_MATCH_ANY ? " OR " : " ");
+		sqlite3_str_appendchar(expr, 1, '"');
+		for (const char *c = w; c < p; c++) {
+			if (*c == '"')
+				sqlite3_str_appendchar(expr, 1, '"');
+			sqlite3_str_appendchar(expr, 1, *c);
+		}
+		sqlite3_str_appendchar(expr, 1, '"');
+	}
+	if (rc != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(expr));
+		return grafi_sqlite_error(idx, rc, "cannot read query");
+	}
+	if (words == 0) {
+		sqlite3_free(sqlite3_str_finish(expr));
+		return grafi_error(idx, GRAF_STATUS_BAD_QUERY,
+				   "query '%s' has no word to search for", text);
+	}
+	{
+		char *s = sqlite3_str_finish(expr);
+
+		out->match = s ? strdup(s) : NULL;
+		sqlite3_free(s);
+	}
+	if (!out->match)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	return GRAF_STATUS_OK;
+}
+
+void
+grafi_compiled_query_release(grafi_compiled_query *cq)
+{
+	free(cq->match);
+	free(cq->title_match);
+	free(cq->explain);
+	for (size_t i = 0; i < cq->n_warnings; i++)
+		free(cq->warnings[i]);
+	free(cq->warnings);
+	memset(cq, 0, sizeof *cq);
+}

@@ -1,0 +1,412 @@
+/*
+ * query.c - run a compiled query and hand out its hits.
+ *
+ * Ranking happens in one statement that returns (rowid, score) best first;
+ * the text of each hit and its match offsets are fetched afterwards, one
+ * paragraph at a time, so that only the hits shown pay for them.  Scores are
+ * negated bm25() values, so that higher is better in every output format.
+ * Ties are broken by rowid, i.e. by article (in order of indexing) and then
+ * paragraph, so the same query on the same index always gives the same list.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graf-private.h"
+
+struct graf_query {
+	graf_index *idx;
+	struct graf_query *next;     /* in idx->queries */
+	graf_search_options opts;
+	grafi_compiled_query cq;
+	sqlite3_stmt *rank;          /* (rowid, score), best first */
+	sqlite3_stmt *text;          /* (body, matches) of one rowid */
+	sqlite3_stmt *article;       /* (docid, path, title) of one article */
+	graf_status_t status;
+	long produced;               /* hits handed out */
+	long skipped;                /* hits skipped for the offset (article unit) */
+
+	/* Articles already shown (article unit): an open-addressing set. */
+	sqlite3_int64 *seen;
+	size_t seen_cap, seen_n;
+
+	/* The current hit and what it points to. */
+	graf_hit hit;
+	char *body;
+	graf_span *spans;
+	size_t spans_cap;
+	sqlite3_int64 article_id;    /* whose strings are cached below; 0: none */
+	char *docid, *path, *title;
+};
+
+void
+graf_search_options_init(graf_search_options *opts)
+{
+	memset(opts, 0, sizeof *opts);
+	opts->limit = 10;
+	opts->offset = 0;
+	opts->unit = GRAF_UNIT_PARAGRAPH;
+	opts->match = GRAF_MATCH_ALL;
+}
+
+/* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
+ * ?3 and ?4 the limit and offset (paragraph unit only). */
+static const char rank_sql_para[] =
+	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
+static const char rank_sql_para_title[] =
+	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2) "
+	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
+/* Only title: terms: the matching articles, best headline first, each with
+ * all its paragraphs in order. */
+static const char rank_sql_title[] =
+	"WITH h AS MATERIALIZED (SELECT rowid AS id, -bm25(head) AS score FROM head "
+	"WHERE head MATCH ?2) "
+	"SELECT p.rowid, h.score FROM h JOIN para AS p "
+	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") "
+	"AND (h.id << " GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL " "
+	"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4";
+
+static const char text_sql_match[] =
+	"SELECT body, graf_matches(para) FROM para WHERE para MATCH ?1 AND rowid = ?2";
+static const char text_sql_plain[] = "SELECT body, '' FROM para WHERE rowid = ?2";
+static const char article_sql[] =
+	"SELECT a.docid, s.path, a.title FROM article AS a JOIN source AS s ON s.id = a.source "
+	"WHERE a.id = ?1";
+
+/* Record an SQLite failure on Q; raw FTS5 syntax errors are query errors. */
+static graf_status_t
+queryFail(graf_query *q, int rc, const char *what)
+{
+	graf_index *idx = q->idx;
+
+	if (q->opts.match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR)
+		q->status = grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
+					sqlite3_errmsg(idx->db));
+	else
+		q->status = grafi_sqlite_error(idx, rc, what);
+	return q->status;
+}
+
+/* Unlink Q from its index's list. */
+static void
+queryUnlink(graf_query *q)
+{
+	for (graf_query **pp = &q->idx->queries; *pp; pp = &(*pp)->next)
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+}
+
+static void
+queryFree(graf_query *q)
+{
+	sqlite3_finalize(q->rank);
+	sqlite3_finalize(q->text);
+	sqlite3_finalize(q->article);
+	grafi_compiled_query_release(&q->cq);
+	free(q->seen);
+	free(q->body);
+	free(q->spans);
+	free(q->docid);
+	free(q->path);
+	free(q->title);
+	free(q);
+}
+
+void
+graf_query_free(graf_query *q)
+{
+	if (!q)
+		return;
+	queryUnlink(q);
+	queryFree(q);
+}
+
+void
+grafi_query_close_all(graf_index *idx)
+{
+	while (idx->queries) {
+		graf_query *q = idx->queries;
+
+		idx->queries = q->next;
+		queryFree(q);
+	}
+}
+
+/* Add article ID to the seen set; false if it was there already. */
+static bool
+querySeeArticle(graf_query *q, sqlite3_int64 id)
+{
+	size_t mask, i;
+
+	if (q->seen_n * 2 >= q->seen_cap) {
+		size_t ncap = q->seen_cap ? q->seen_cap * 2 : 64;
+		sqlite3_int64 *nv = calloc(ncap, sizeof *nv);
+
+		if (!nv) {
+			q->status = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+			return false;
+		}
+		for (size_t k = 0; k < q->seen_cap; k++) {
+			if (!q->seen[k])
+				continue;
+			for (i = (size_t)q->seen[k] * 0x9E3779B97F4A7C15ULL & (ncap - 1); nv[i];
+			     i = (i + 1) & (ncap - 1))
+				;
+			nv[i] = q->seen[k];
+		}
+		free(q->seen);
+		q->seen = nv;
+		q->seen_cap = ncap;
+	}
+	mask = q->seen_cap - 1;
+	for (i = (size_t)id * 0x9E3779B97F4A7C15ULL & mask; q->seen[i]; i = (i + 1) & mask)
+		if (q->seen[i] == id)
+			return false;
+	q->seen[i] = id;
+	q->seen_n++;
+	return true;
+}
+
+/* Parse "s e s e ..." into Q's span array. */
+static graf_status_t
+queryParseSpans(graf_query *q, const char *s)
+{
+	size_t n = 0;
+
+	while (s && *s) {
+		char *end;
+		unsigned long a = strtoul(s, &end, 10), b;
+
+		if (end == s)
+			break;
+		b = strtoul(end, &end, 10);
+		s = end;
+		if (n == q->spans_cap) {
+			size_t ncap = q->spans_cap ? q->spans_cap * 2 : 16;
+			graf_span *nv = realloc(q->spans, ncap * sizeof *nv);
+			if (!nv)
+				return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+			q->spans = nv;
+			q->spans_cap = ncap;
+		}
+		q->spans[n].start = a;
+		q->spans[n].end = b;
+		n++;
+	}
+	q->hit.matches = q->spans;
+	q->hit.n_matches = n;
+	return GRAF_STATUS_OK;
+}
+
+/* Copy column COL of STMT into *DST (freeing the old value). */
+static bool
+queryCopyColumn(sqlite3_stmt *stmt, int col, char **dst)
+{
+	const unsigned char *v = sqlite3_column_text(stmt, col);
+
+	free(*dst);
+	*dst = strdup(v ? (const char *)v : "");
+	return *dst != NULL;
+}
+
+/* Fill Q->hit's article fields for article ID. */
+static graf_status_t
+queryLoadArticle(graf_query *q, sqlite3_int64 id)
+{
+	int rc;
+
+	if (q->article_id == id)
+		return GRAF_STATUS_OK;
+	q->article_id = 0;
+	sqlite3_bind_int64(q->article, 1, id);
+	rc = sqlite3_step(q->article);
+	if (rc == SQLITE_ROW) {
+		if (!queryCopyColumn(q->article, 0, &q->docid) ||
+		    !queryCopyColumn(q->article, 1, &q->path) ||
+		    !queryCopyColumn(q->article, 2, &q->title))
+			rc = SQLITE_NOMEM;
+		else
+			rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_CORRUPT;  /* a paragraph without its article */
+	}
+	sqlite3_reset(q->article);
+	if (rc != SQLITE_OK)
+		return queryFail(q, rc, "cannot read article");
+	q->article_id = id;
+	return GRAF_STATUS_OK;
+}
+
+/* Fill Q->hit's text and matches for paragraph ROWID. */
+static graf_status_t
+queryLoadText(graf_query *q, sqlite3_int64 rowid)
+{
+	int rc;
+
+	sqlite3_bind_int64(q->text, 2, rowid);
+	rc = sqlite3_step(q->text);
+	if (rc == SQLITE_ROW) {
+		if (!queryCopyColumn(q->text, 0, &q->body))
+			rc = SQLITE_NOMEM;
+		else if (queryParseSpans(q, (const char *)sqlite3_column_text(q->text, 1)))
+			rc = SQLITE_NOMEM;
+		else
+			rc = SQLITE_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SQLITE_CORRUPT;
+	}
+	sqlite3_reset(q->text);
+	if (rc != SQLITE_OK)
+		return queryFail(q, rc, "cannot read paragraph");
+	q->hit.text = q->body;
+	q->hit.text_len = strlen(q->body);
+	return GRAF_STATUS_OK;
+}
+
+const graf_hit *
+graf_query_next(graf_query *q)
+{
+	for (;;) {
+		sqlite3_int64 rowid, article;
+		double score;
+		int rc;
+
+		if (q->status != GRAF_STATUS_OK)
+			return NULL;
+		if (q->opts.limit > 0 && q->produced >= q->opts.limit)
+			return NULL;
+		if (q->idx->interrupted) {
+			q->status = grafi_error(q->idx, GRAF_STATUS_INTERRUPTED, "query interrupted");
+			return NULL;
+		}
+		rc = sqlite3_step(q->rank);
+		if (rc == SQLITE_DONE)
+			return NULL;
+		if (rc != SQLITE_ROW) {
+			queryFail(q, rc, "cannot run query");
+			return NULL;
+		}
+		rowid = sqlite3_column_int64(q->rank, 0);
+		score = sqlite3_column_double(q->rank, 1);
+		article = GRAFI_ROWID_ARTICLE(rowid);
+		if (q->opts.unit == GRAF_UNIT_ARTICLE) {
+			if (!querySeeArticle(q, article)) {
+				if (q->status != GRAF_STATUS_OK)
+					return NULL;
+				continue;  /* a weaker paragraph of an article shown */
+			}
+			if (q->skipped < q->opts.offset) {
+				q->skipped++;
+				continue;
+			}
+		}
+		if (queryLoadArticle(q, article) != GRAF_STATUS_OK ||
+		    queryLoadText(q, rowid) != GRAF_STATUS_OK)
+			return NULL;
+		q->produced++;
+		q->hit.rank = q->opts.offset + q->produced;
+		q->hit.score = score;
+		q->hit.docid = q->docid;
+		q->hit.path = q->path;
+		q->hit.title = q->title;
+		q->hit.paragraph = GRAFI_ROWID_PARA(rowid);
+		return &q->hit;
+	}
+}
+
+graf_status_t
+graf_query_status(const graf_query *q)
+{
+	return q->status;
+}
+
+/* Prepare Q's statements and bind its expressions. */
+static graf_status_t
+queryPrepare(graf_query *q)
+{
+	sqlite3 *db = q->idx->db;
+	const char *rank_sql;
+	long limit = q->opts.limit > 0 ? q->opts.limit : -1;
+	long offset = q->opts.offset;
+	int rc;
+
+	if (q->cq.match && q->cq.title_match)
+		rank_sql = rank_sql_para_title;
+	else if (q->cq.match)
+		rank_sql = rank_sql_para;
+	else
+		rank_sql = rank_sql_title;
+	if (q->opts.unit == GRAF_UNIT_ARTICLE) {
+		/* Articles are picked from the ranked paragraphs here. */
+		limit = -1;
+		offset = 0;
+	}
+	rc = sqlite3_prepare_v2(db, rank_sql, -1, &q->rank, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, q->cq.match ? text_sql_match : text_sql_plain, -1,
+					&q->text, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, article_sql, -1, &q->article, NULL);
+	if (rc != SQLITE_OK)
+		return queryFail(q, rc, "cannot prepare query");
+	if (q->cq.match) {
+		sqlite3_bind_text(q->rank, 1, q->cq.match, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
+	}
+	if (q->cq.title_match)
+		sqlite3_bind_text(q->rank, 2, q->cq.title_match, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q->rank, 3, limit);
+	sqlite3_bind_int64(q->rank, 4, offset);
+	return GRAF_STATUS_OK;
+}
+
+graf_status_t
+graf_query_run(graf_index *idx, const char *text, const graf_search_options *opts,
+	       graf_query **out)
+{
+	graf_query *q;
+	graf_status_t st;
+
+	*out = NULL;
+	idx->errmsg[0] = '\0';
+	idx->interrupted = 0;
+	q = calloc(1, sizeof *q);
+	if (!q)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	q->idx = idx;
+	if (opts)
+		q->opts = *opts;
+	else
+		graf_search_options_init(&q->opts);
+	if (q->opts.limit < 0 || q->opts.offset < 0 ||
+	    (unsigned)q->opts.unit >= GRAF_UNIT_LAST || (unsigned)q->opts.match >= GRAF_MATCH_LAST) {
+		free(q);
+		return grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT, "invalid search options");
+	}
+	q->next = idx->queries;
+	idx->queries = q;
+
+	st = grafi_query_compile(idx, text, q->opts.match, &q->cq);
+	if (st == GRAF_STATUS_OK)
+		st = queryPrepare(q);
+	if (st == GRAF_STATUS_OK && q->opts.match == GRAF_MATCH_RAW) {
+		/* Surface FTS5 syntax errors now, as a query error, rather
+		 * than from the first graf_query_next(). */
+		int rc = sqlite3_step(q->rank);
+
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			st = queryFail(q, rc, "cannot run query");
+		sqlite3_reset(q->rank);
+	}
+	if (st != GRAF_STATUS_OK) {
+		graf_query_free(q);
+		return st;
+	}
+	*out = q;
+	return GRAF_STATUS_OK;
+}

@@ -1,0 +1,131 @@
+/*
+ * status.c - status codes, error messages and small string helpers.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graf-private.h"
+
+static const char *const status_names[GRAF_STATUS_LAST] = {
+	[GRAF_STATUS_OK] = "no error",
+	[GRAF_STATUS_NOMEM] = "out of memory",
+	[GRAF_STATUS_IO] = "input/output error",
+	[GRAF_STATUS_NO_INDEX] = "no index",
+	[GRAF_STATUS_BAD_INDEX] = "not a graf index, or damaged",
+	[GRAF_STATUS_INDEX_VERSION] = "index made by another version of graf",
+	[GRAF_STATUS_BUSY] = "index busy",
+	[GRAF_STATUS_BAD_QUERY] = "bad query",
+	[GRAF_STATUS_BAD_ARGUMENT] = "bad argument",
+	[GRAF_STATUS_READ_ONLY] = "read-only",
+	[GRAF_STATUS_FULL] = "disk full",
+	[GRAF_STATUS_INTERRUPTED] = "interrupted",
+	[GRAF_STATUS_SQLITE] = "SQLite error",
+	[GRAF_STATUS_INTERNAL] = "internal error",
+};
+
+const char *
+graf_status_to_string(graf_status_t status)
+{
+	if ((unsigned)status >= GRAF_STATUS_LAST)
+		return "unknown status";
+	return status_names[status];
+}
+
+const char *
+graf_version(void)
+{
+	return PACKAGE_VERSION;
+}
+
+graf_status_t
+grafi_error(graf_index *idx, graf_status_t status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!idx)
+		return status;
+	va_start(ap, fmt);
+	vsnprintf(idx->errmsg, sizeof idx->errmsg, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+graf_status_t
+grafi_status_from_sqlite(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_ROW:
+	case SQLITE_DONE:
+		return GRAF_STATUS_OK;
+	case SQLITE_NOMEM:
+		return GRAF_STATUS_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return GRAF_STATUS_BUSY;
+	case SQLITE_READONLY:
+		return GRAF_STATUS_READ_ONLY;
+	case SQLITE_FULL:
+		return GRAF_STATUS_FULL;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_PERM:
+		return GRAF_STATUS_IO;
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return GRAF_STATUS_BAD_INDEX;
+	case SQLITE_INTERRUPT:
+		return GRAF_STATUS_INTERRUPTED;
+	default:
+		return GRAF_STATUS_SQLITE;
+	}
+}
+
+graf_status_t
+grafi_sqlite_error(graf_index *idx, int rc, const char *what)
+{
+	graf_status_t status = grafi_status_from_sqlite(rc);
+
+	if (status == GRAF_STATUS_OK)
+		return status;
+	switch (status) {
+	case GRAF_STATUS_FULL:
+		return grafi_error(idx, status, "%s: disk full writing '%s'; the index is unchanged",
+				   what, idx->path);
+	case GRAF_STATUS_BAD_INDEX:
+		return grafi_error(idx, status,
+				   "%s: index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
+				   what, idx->path, sqlite3_errmsg(idx->db));
+	case GRAF_STATUS_BUSY:
+		return grafi_error(idx, status,
+				   "%s: index '%s' is locked by another process", what, idx->path);
+	case GRAF_STATUS_INTERRUPTED:
+		return grafi_error(idx, status, "%s: interrupted", what);
+	default:
+		return grafi_error(idx, status, "%s: %s", what, sqlite3_errmsg(idx->db));
+	}
+}
+
+char *
+grafi_strdup_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	s = malloc((size_t)n + 1);
+	if (!s)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
+}

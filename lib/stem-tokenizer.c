@@ -1,0 +1,252 @@
+/*
+ * stem-tokenizer.c - the "graf" FTS5 tokenizer: a parent tokenizer (by
+ * default unicode61 with diacritics removed) whose tokens are stemmed with a
+ * Snowball stemmer.
+ *
+ * FTS5 runs a table's tokenizer on documents, on MATCH queries and again for
+ * highlight() and snippet(), so the same code decides what a word is
+ * everywhere, and stems always agree: "controls" in a query finds "control".
+ *
+ * Written against the original (version 2) fts5_api, which is what Debian 12's
+ * SQLite 3.40 has; newer SQLite still accepts it.
+ *
+ * Arguments (from "tokenize = 'graf english unicode61 remove_diacritics 2'"):
+ *     <language> [parent [parent-args...]]
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+
+#include "graf-private.h"
+
+/*
+ * Tokens longer than this go to FTS5 unstemmed.  No word in any Snowball
+ * language is this long; what is (a URL, a hash, a run of digits) gains
+ * nothing from stemming and would only cost time.
+ */
+#define STEM_MAX_TOKEN 64
+
+/* Parent used when the arguments name none: unicode61 folds case (which
+ * libstemmer requires) and removes diacritics, so "Café" finds "cafe". */
+static const char *const default_parent_args[] = { "remove_diacritics", "2" };
+
+typedef struct StemTokenizer {
+	fts5_tokenizer parent;           /* the parent's methods (a copy) */
+	Fts5Tokenizer *parent_instance;  /* the parent tokenizer instance */
+	struct sb_stemmer *stemmer;      /* one per instance: not thread-safe */
+} StemTokenizer;
+
+/* State of one xTokenize() call, handed to stemToken() by the parent. */
+typedef struct StemContext {
+	StemTokenizer *tok;
+	void *ctx;                       /* FTS5's context for x_token */
+	int (*x_token)(void *, int, const char *, int, int, int);
+	const char *text;                /* the text being tokenized */
+	int text_len;
+	int prev_end;                    /* end offset of the previous token; -1 */
+	int flags;                       /* FTS5_TOKENIZE_* */
+} StemContext;
+
+struct fts5_api *
+grafi_fts5_api(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *stmt = NULL;
+
+	/* The documented way to reach FTS5's API: SELECT fts5(?1) with a
+	 * pointer bound under the type "fts5_api_ptr". */
+	if (sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &stmt, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_pointer(stmt, 1, (void *)&api, "fts5_api_ptr", NULL);
+	sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (api && api->iVersion < 2)
+		return NULL;
+	return api;
+}
+
+bool
+grafi_language_known(const char *language)
+{
+	struct sb_stemmer *s;
+
+	if (!language || !*language)
+		return false;
+	s = sb_stemmer_new(language, "UTF_8");
+	if (!s)
+		return false;
+	sb_stemmer_delete(s);
+	return true;
+}
+
+const char *const *
+graf_languages(void)
+{
+	return (const char *const *)sb_stemmer_list();
+}
+
+/* xDelete: free a tokenizer instance.  Accepts NULL. */
+static void
+stemDelete(Fts5Tokenizer *p)
+{
+	StemTokenizer *tok = (StemTokenizer *)p;
+
+	if (!tok)
+		return;
+	if (tok->parent_instance)
+		tok->parent.xDelete(tok->parent_instance);
+	sb_stemmer_delete(tok->stemmer);
+	sqlite3_free(tok);
+}
+
+/*
+ * xCreate: AZ_ARG is "<language> [parent [parent-args...]]".
+ * OUT: *PP_OUT, the instance, on success; NULL on failure.
+ * @retval SQLITE_ERROR for an unknown language or parent, SQLITE_NOMEM.
+ */
+static int
+stemCreate(void *user_data, const char **az_arg, int n_arg, Fts5Tokenizer **pp_out)
+{
+	fts5_api *api = user_data;
+	const char *language = n_arg > 0 ? az_arg[0] : GRAF_DEFAULT_LANGUAGE;
+	const char *parent_name = n_arg > 1 ? az_arg[1] : "unicode61";
+	const char *const *parent_args = n_arg > 1 ? az_arg + 2 : default_parent_args;
+	int n_parent_args = n_arg > 1 ? n_arg - 2 : 2;
+	void *parent_data = NULL;
+	StemTokenizer *tok;
+	int rc;
+
+	*pp_out = NULL;
+	tok = sqlite3_malloc(sizeof *tok);
+	if (!tok)
+		return SQLITE_NOMEM;
+	memset(tok, 0, sizeof *tok);
+
+	rc = api->xFindTokenizer(api, parent_name, &parent_data, &tok->parent);
+	if (rc == SQLITE_OK)
+		rc = tok->parent.xCreate(parent_data, (const char **)parent_args,
+					 n_parent_args, &tok->parent_instance);
+	if (rc == SQLITE_OK) {
+		tok->stemmer = sb_stemmer_new(language, "UTF_8");
+		if (!tok->stemmer)
+			rc = SQLITE_ERROR;  /* unknown language (or no memory) */
+	}
+	if (rc != SQLITE_OK) {
+		stemDelete((Fts5Tokenizer *)tok);
+		return rc;
+	}
+	*pp_out = (Fts5Tokenizer *)tok;
+	return SQLITE_OK;
+}
+
+/*
+ * True if the bytes TEXT[FROM..TO) are exactly one apostrophe: ASCII ' or
+ * U+2019 RIGHT SINGLE QUOTATION MARK, which is what typeset news uses.
+ */
+static bool
+stemIsApostrophe(const char *text, int from, int to)
+{
+	if (to - from == 1)
+		return text[from] == '\'';
+	if (to - from == 3)
+		return memcmp(text + from, "\xe2\x80\x99", 3) == 0;
+	return false;
+}
+
+/*
+ * The parent's xToken callback: stem the token and hand it to FTS5 with its
+ * offsets unchanged, so that highlighting marks the words as written.
+ *
+ * unicode61 splits "China's" (or "China’s") into "china" and "s".  The "s" of
+ * a possessive carries no meaning and would make "s" one of the most frequent
+ * terms, so a lone "s" glued to the previous token by an apostrophe is
+ * dropped; both spellings then index exactly as "china" does.
+ */
+static int
+stemToken(void *p, int tflags, const char *token, int n_token, int start, int end)
+{
+	StemContext *c = p;
+	const sb_symbol *stem;
+	int prev_end = c->prev_end;
+
+	c->prev_end = end;
+	if (n_token == 1 && token[0] == 's' && prev_end >= 0 && start > prev_end &&
+	    start <= c->text_len && stemIsApostrophe(c->text, prev_end, start))
+		return SQLITE_OK;
+
+	/* Prefix queries ("licen*") match stems by their written beginning:
+	 * stemming the fragment would turn it into something else. */
+	if (n_token > STEM_MAX_TOKEN || (c->flags & FTS5_TOKENIZE_PREFIX))
+		return c->x_token(c->ctx, tflags, token, n_token, start, end);
+
+	stem = sb_stemmer_stem(c->tok->stemmer, (const sb_symbol *)token, n_token);
+	if (!stem)
+		return SQLITE_NOMEM;
+	/* The stem lives in the stemmer's buffer until the next call; FTS5
+	 * copies tokens inside x_token, as it does for porter's buffer. */
+	return c->x_token(c->ctx, tflags, (const char *)stem,
+			  sb_stemmer_length(c->tok->stemmer), start, end);
+}
+
+/* xTokenize: run the parent over TEXT with stemToken() in between. */
+static int
+stemTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n_text,
+	     int (*x_token)(void *, int, const char *, int, int, int))
+{
+	StemTokenizer *tok = (StemTokenizer *)p;
+	StemContext c = {
+		.tok = tok,
+		.ctx = ctx,
+		.x_token = x_token,
+		.text = text,
+		.text_len = n_text,
+		.prev_end = -1,
+		.flags = flags,
+	};
+
+	return tok->parent.xTokenize(tok->parent_instance, &c, flags, text, n_text, stemToken);
+}
+
+int
+grafi_tokenizer_register(sqlite3 *db)
+{
+	fts5_api *api = grafi_fts5_api(db);
+	fts5_tokenizer methods = { stemCreate, stemDelete, stemTokenize };
+
+	if (!api)
+		return SQLITE_ERROR;
+	return api->xCreateTokenizer(api, GRAFI_TOKENIZER_NAME, api, &methods, NULL);
+}
+
+int
+grafi_tokenize(graf_index *idx, const char *text, int len, int flags, void *ctx,
+	       int (*x_token)(void *, int, const char *, int, int, int))
+{
+	if (!idx->tokenizer) {
+		fts5_api *api = grafi_fts5_api(idx->db);
+		const char *args[] = { idx->language, "unicode61", "remove_diacritics", "2" };
+		void *user_data = NULL;
+		int rc;
+
+		if (!api)
+			return SQLITE_ERROR;
+		rc = api->xFindTokenizer(api, GRAFI_TOKENIZER_NAME, &user_data,
+					 &idx->tokenizer_methods);
+		if (rc == SQLITE_OK)
+			rc = idx->tokenizer_methods.xCreate(user_data, args, 4, &idx->tokenizer);
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return idx->tokenizer_methods.xTokenize(idx->tokenizer, ctx, flags, text, len, x_token);
+}
+
+void
+grafi_tokenizer_release(graf_index *idx)
+{
+	if (idx->tokenizer)
+		idx->tokenizer_methods.xDelete(idx->tokenizer);
+	idx->tokenizer = NULL;
+}

@@ -1,0 +1,793 @@
+/*
+ * update.c - bring an index up to date with files on disk, atomically.
+ *
+ * One run is one write transaction: walk the paths, then for each file
+ *   - same size and modification time as indexed: unchanged, not read;
+ *   - else read it; same content hash: unchanged (the new time is noted);
+ *   - else hand it to its reader, which delivers documents; each document is
+ *     compared with the indexed one of the same docid by a hash of its
+ *     headline and paragraphs, and added, replaced or kept;
+ *   - documents the file no longer has are removed.
+ * Files that were indexed under the walked paths and are gone are removed.
+ * Every file is applied inside a savepoint, so a file that fails (too big
+ * for SQLite, say) is rolled back alone and reported; only failures of the
+ * database itself (disk full, I/O, interrupt) abort the run, and then the
+ * whole transaction rolls back and the index is what it was.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "graf-private.h"
+
+/*
+ * Files larger than this are skipped.  SQLite refuses values over 1e9 bytes
+ * (SQLITE_MAX_LENGTH), and decoding Windows-1252 can triple a file's size, so
+ * 256 MiB is the largest file whose paragraphs always fit.
+ */
+#define UPDATE_MAX_FILE_BYTES (256LL << 20)
+
+/* Ids of sources or articles, as collected before deleting them. */
+typedef struct IdList {
+	sqlite3_int64 *v;
+	size_t n, cap;
+} IdList;
+
+typedef struct Update {
+	graf_index *idx;
+	const graf_update_options *opt;
+	graf_update_stats *stats;
+	const grafi_file *file;      /* the file being applied */
+	sqlite3_int64 source_id;     /* its source row */
+	sqlite3_int64 old_source_id; /* its source row before this run; 0: new */
+	long docs;                   /* documents its reader delivered */
+	graf_status_t status;        /* sticky failure of the current file */
+	bool fatal;                  /* STATUS must abort the whole run */
+	sqlite3_stmt *stmt[32];      /* see the STMT_* indexes */
+} Update;
+
+/* The run's statements, prepared once. */
+enum {
+	STMT_SOURCE_GET,
+	STMT_SOURCE_ADD,
+	STMT_SOURCE_SET,
+	STMT_SOURCE_DELETE,
+	STMT_SOURCE_SEEN,
+	STMT_SOURCE_ARTICLES,
+	STMT_SOURCE_ARTICLES_SEEN,
+	STMT_SOURCE_ARTICLES_UNSEEN,
+	STMT_ARTICLE_GET,
+	STMT_ARTICLE_ADD,
+	STMT_ARTICLE_SET,
+	STMT_ARTICLE_DELETE,
+	STMT_ARTICLE_SEEN,
+	STMT_PARA_ADD,
+	STMT_PARA_DELETE,
+	STMT_HEAD_ADD,
+	STMT_HEAD_DELETE,
+	STMT_UNSEEN_SOURCES,
+	STMT_LAST
+};
+
+static const char *const update_sql[STMT_LAST] = {
+	[STMT_SOURCE_GET] = "SELECT id, size, mtime_ns, hash FROM source WHERE path = ?1",
+	[STMT_SOURCE_ADD] = "INSERT INTO source(path, size, mtime_ns, hash) VALUES(?1, ?2, ?3, ?4)",
+	[STMT_SOURCE_SET] = "UPDATE source SET size = ?2, mtime_ns = ?3, hash = ?4 WHERE id = ?1",
+	[STMT_SOURCE_DELETE] = "DELETE FROM source WHERE id = ?1",
+	[STMT_SOURCE_SEEN] = "INSERT OR IGNORE INTO temp.seen_source(id) VALUES(?1)",
+	[STMT_SOURCE_ARTICLES] = "SELECT docid FROM article WHERE source = ?1 ORDER BY id",
+	[STMT_SOURCE_ARTICLES_SEEN] = "INSERT OR IGNORE INTO temp.seen_article(id) "
+				      "SELECT id FROM article WHERE source = ?1",
+	[STMT_SOURCE_ARTICLES_UNSEEN] = "SELECT id FROM article WHERE source = ?1 AND id NOT IN "
+					"(SELECT id FROM temp.seen_article) ORDER BY id",
+	[STMT_ARTICLE_GET] = "SELECT id, hash FROM article WHERE source = ?1 AND docid = ?2",
+	[STMT_ARTICLE_ADD] = "INSERT INTO article(source, docid, title, hash, paragraphs) "
+			     "VALUES(?1, ?2, ?3, ?4, ?5)",
+	[STMT_ARTICLE_SET] = "UPDATE article SET title = ?2, hash = ?3, paragraphs = ?4 WHERE id = ?1",
+	[STMT_ARTICLE_DELETE] = "DELETE FROM article WHERE id = ?1 RETURNING docid",
+	[STMT_ARTICLE_SEEN] = "INSERT OR IGNORE INTO temp.seen_article(id) VALUES(?1)",
+	[STMT_PARA_ADD] = "INSERT INTO para(rowid, body) VALUES(?1, ?2)",
+	[STMT_PARA_DELETE] = "DELETE FROM para WHERE rowid BETWEEN ?1 AND ?2",
+	[STMT_HEAD_ADD] = "INSERT INTO head(rowid, title) VALUES(?1, ?2)",
+	[STMT_HEAD_DELETE] = "INSERT INTO head(head, rowid, title) "
+			     "SELECT 'delete', id, title FROM article WHERE id = ?1",
+	[STMT_UNSEEN_SOURCES] = "SELECT id, path FROM source WHERE id NOT IN "
+				"(SELECT id FROM temp.seen_source) ORDER BY id",
+};
+
+static double
+updateNow(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * Record a failed SQLite call RC for the current file.  Failures of the
+ * database as a whole are fatal for the run; others (a value too big, a
+ * constraint) only fail the file.  Returns the status.
+ */
+static graf_status_t
+updateFail(Update *u, int rc, const char *what)
+{
+	if (u->status != GRAF_STATUS_OK)
+		return u->status;
+	switch (rc & 0xff) {
+	case SQLITE_TOOBIG:
+	case SQLITE_CONSTRAINT:
+	case SQLITE_MISMATCH:
+	case SQLITE_RANGE:
+		u->status = grafi_error(u->idx, GRAF_STATUS_SQLITE, "%s: %s", what,
+					sqlite3_errmsg(u->idx->db));
+		break;
+	default:
+		u->status = grafi_sqlite_error(u->idx, rc, what);
+		u->fatal = true;
+	}
+	return u->status;
+}
+
+/* Step a statement that returns no row (or whose rows are ignored) and reset
+ * it.  Sticky: does nothing once the file failed. */
+static void
+updateRun(Update *u, int which)
+{
+	sqlite3_stmt *stmt = u->stmt[which];
+	int rc;
+
+	if (u->status != GRAF_STATUS_OK) {
+		sqlite3_reset(stmt);
+		return;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE)
+		updateFail(u, rc, "cannot update index");
+	sqlite3_reset(stmt);
+}
+
+/* Bind an integer (sticky helpers keep call sites short). */
+static sqlite3_stmt *
+updateBindId(Update *u, int which, sqlite3_int64 id)
+{
+	sqlite3_stmt *stmt = u->stmt[which];
+
+	sqlite3_bind_int64(stmt, 1, id);
+	return stmt;
+}
+
+static void
+updateWarn(Update *u, const char *path, const char *message)
+{
+	u->stats->warnings++;
+	if (u->opt && u->opt->warning)
+		u->opt->warning(u->opt->ctx, path, message);
+}
+
+static void
+updateReport(Update *u, graf_change_t change, const char *path, const char *docid)
+{
+	if (u->opt && u->opt->change &&
+	    (change != GRAF_CHANGE_UNCHANGED || u->opt->report_unchanged))
+		u->opt->change(u->opt->ctx, change, path, docid);
+}
+
+/* Hash of a document's content: headline and paragraphs, NUL-separated. */
+static uint64_t
+updateDocHash(const grafi_doc *doc)
+{
+	uint64_t h = grafi_hash64(GRAFI_HASH_INIT, doc->title, strlen(doc->title) + 1);
+
+	for (size_t i = 0; i < doc->n_paragraphs; i++)
+		h = grafi_hash64(h, doc->paragraphs[i], strlen(doc->paragraphs[i]) + 1);
+	return h;
+}
+
+/* Delete the paragraphs and headline of article ID (not its row). */
+static void
+updateDeleteContent(Update *u, sqlite3_int64 id)
+{
+	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 1, GRAFI_ROWID(id, 0));
+	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 2, GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS));
+	updateRun(u, STMT_PARA_DELETE);
+	updateBindId(u, STMT_HEAD_DELETE, id);
+	updateRun(u, STMT_HEAD_DELETE);
+}
+
+/* Write the paragraphs and headline of DOC as article ID. */
+static void
+updateInsertContent(Update *u, sqlite3_int64 id, const grafi_doc *doc)
+{
+	sqlite3_stmt *para = u->stmt[STMT_PARA_ADD];
+
+	for (size_t i = 0; i < doc->n_paragraphs && u->status == GRAF_STATUS_OK; i++) {
+		sqlite3_bind_int64(para, 1, GRAFI_ROWID(id, (sqlite3_int64)i + 1));
+		sqlite3_bind_text(para, 2, doc->paragraphs[i], -1, SQLITE_STATIC);
+		updateRun(u, STMT_PARA_ADD);
+	}
+	sqlite3_bind_int64(u->stmt[STMT_HEAD_ADD], 1, id);
+	sqlite3_bind_text(u->stmt[STMT_HEAD_ADD], 2, doc->title, -1, SQLITE_STATIC);
+	updateRun(u, STMT_HEAD_ADD);
+	if (u->status == GRAF_STATUS_OK)
+		u->stats->paragraphs += (long)doc->n_paragraphs;
+}
+
+/* Remove article ID entirely and report it. */
+static void
+updateDeleteArticle(Update *u, sqlite3_int64 id, const char *path)
+{
+	sqlite3_stmt *del = u->stmt[STMT_ARTICLE_DELETE];
+	int rc;
+
+	updateDeleteContent(u, id);
+	if (u->status != GRAF_STATUS_OK)
+		return;
+	sqlite3_bind_int64(del, 1, id);
+	rc = sqlite3_step(del);
+	if (rc == SQLITE_ROW) {
+		u->stats->removed++;
+		updateReport(u, GRAF_CHANGE_REMOVED, path, (const char *)sqlite3_column_text(del, 0));
+		rc = sqlite3_step(del);
+	}
+	if (rc != SQLITE_DONE)
+		updateFail(u, rc, "cannot remove article");
+	sqlite3_reset(del);
+}
+
+/* Collect the ids the statement WHICH (bound to ID) returns in column 0. */
+static void
+updateCollectIds(Update *u, int which, sqlite3_int64 id, IdList *out)
+{
+	sqlite3_stmt *stmt = updateBindId(u, which, id);
+	int rc;
+
+	while (u->status == GRAF_STATUS_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (out->n == out->cap) {
+			size_t ncap = out->cap ? out->cap * 2 : 16;
+			sqlite3_int64 *nv = realloc(out->v, ncap * sizeof *nv);
+			if (!nv) {
+				u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+				u->fatal = true;
+				break;
+			}
+			out->v = nv;
+			out->cap = ncap;
+		}
+		out->v[out->n++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (u->status == GRAF_STATUS_OK && rc != SQLITE_DONE)
+		updateFail(u, rc, "cannot read index");
+	sqlite3_reset(stmt);
+}
+
+/* Remove the articles of source SOURCE_ID that this run has not seen. */
+static void
+updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
+{
+	IdList ids = { 0 };
+
+	updateCollectIds(u, STMT_SOURCE_ARTICLES_UNSEEN, source_id, &ids);
+	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++)
+		updateDeleteArticle(u, ids.v[i], path);
+	free(ids.v);
+}
+
+/* The reader's sink: add, replace or keep one document of the file. */
+static graf_status_t
+updateDoc(void *ctx, const grafi_doc *doc)
+{
+	Update *u = ctx;
+	sqlite3_stmt *get = u->stmt[STMT_ARTICLE_GET];
+	uint64_t hash = updateDocHash(doc);
+	sqlite3_int64 id = 0;
+	bool exists = false, same = false;
+	int rc;
+
+	if (u->status != GRAF_STATUS_OK)
+		return u->status;
+	if (u->idx->interrupted)
+		return updateFail(u, SQLITE_INTERRUPT, "update");
+	u->docs++;
+	sqlite3_bind_int64(get, 1, u->source_id);
+	sqlite3_bind_text(get, 2, doc->docid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW) {
+		exists = true;
+		id = sqlite3_column_int64(get, 0);
+		same = (uint64_t)sqlite3_column_int64(get, 1) == hash;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(get);
+	if (rc != SQLITE_DONE)
+		return updateFail(u, rc, "cannot read index");
+
+	if (same) {
+		u->stats->unchanged++;
+		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, doc->docid);
+	} else if (exists) {
+		sqlite3_stmt *set = u->stmt[STMT_ARTICLE_SET];
+
+		updateDeleteContent(u, id);
+		sqlite3_bind_int64(set, 1, id);
+		sqlite3_bind_text(set, 2, doc->title, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(set, 3, (sqlite3_int64)hash);
+		sqlite3_bind_int64(set, 4, (sqlite3_int64)doc->n_paragraphs);
+		updateRun(u, STMT_ARTICLE_SET);
+		updateInsertContent(u, id, doc);
+		if (u->status == GRAF_STATUS_OK) {
+			u->stats->updated++;
+			updateReport(u, GRAF_CHANGE_UPDATED, u->file->path, doc->docid);
+		}
+	} else {
+		sqlite3_stmt *add = u->stmt[STMT_ARTICLE_ADD];
+
+		sqlite3_bind_int64(add, 1, u->source_id);
+		sqlite3_bind_text(add, 2, doc->docid, -1, SQLITE_STATIC);
+		sqlite3_bind_text(add, 3, doc->title, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(add, 4, (sqlite3_int64)hash);
+		sqlite3_bind_int64(add, 5, (sqlite3_int64)doc->n_paragraphs);
+		updateRun(u, STMT_ARTICLE_ADD);
+		id = sqlite3_last_insert_rowid(u->idx->db);
+		if (u->status == GRAF_STATUS_OK && id > (INT64_MAX >> GRAFI_PARA_BITS))
+			updateFail(u, SQLITE_FULL, "too many articles");
+		updateInsertContent(u, id, doc);
+		if (u->status == GRAF_STATUS_OK) {
+			u->stats->added++;
+			updateReport(u, GRAF_CHANGE_ADDED, u->file->path, doc->docid);
+		}
+	}
+	updateBindId(u, STMT_ARTICLE_SEEN, id);
+	updateRun(u, STMT_ARTICLE_SEEN);
+	return u->status;
+}
+
+static void
+updateReaderWarn(void *ctx, const char *message)
+{
+	Update *u = ctx;
+
+	updateWarn(u, u->file->path, message);
+}
+
+/*
+ * Read the whole file PATH.  OUT: *DATA (malloc'ed, caller frees) and *LEN.
+ * @retval 0, or an errno value.
+ */
+static int
+updateReadFile(const char *path, char **data, size_t *len)
+{
+	size_t cap = 0, n = 0;
+	char *buf = NULL;
+	struct stat sb;
+	int fd, err = 0;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno;
+	/* Room for the size fstat() gives, plus one byte to see EOF in one go. */
+	if (fstat(fd, &sb) == 0 && sb.st_size > 0 && sb.st_size <= UPDATE_MAX_FILE_BYTES)
+		cap = (size_t)sb.st_size + 2;
+	buf = malloc(cap ? cap : 65536);
+	cap = buf ? (cap ? cap : 65536) : 0;
+	for (;;) {
+		ssize_t r;
+
+		if (n + 1 >= cap) {
+			size_t ncap = cap < 65536 ? 65536 : cap * 2;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				err = ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		r = read(fd, buf + n, cap - n - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			err = errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if ((long long)n > UPDATE_MAX_FILE_BYTES) {
+			err = EFBIG;
+			break;
+		}
+	}
+	close(fd);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	*data = buf;
+	*len = n;
+	return 0;
+}
+
+/* Mark the source and all its articles as seen and unchanged. */
+static void
+updateKeepSource(Update *u, sqlite3_int64 source_id)
+{
+	sqlite3_stmt *arts;
+	int rc;
+
+	updateBindId(u, STMT_SOURCE_SEEN, source_id);
+	updateRun(u, STMT_SOURCE_SEEN);
+	updateBindId(u, STMT_SOURCE_ARTICLES_SEEN, source_id);
+	updateRun(u, STMT_SOURCE_ARTICLES_SEEN);
+	if (u->status != GRAF_STATUS_OK)
+		return;
+	arts = updateBindId(u, STMT_SOURCE_ARTICLES, source_id);
+	while ((rc = sqlite3_step(arts)) == SQLITE_ROW) {
+		u->stats->unchanged++;
+		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path,
+			     (const char *)sqlite3_column_text(arts, 0));
+	}
+	if (rc != SQLITE_DONE)
+		updateFail(u, rc, "cannot read index");
+	sqlite3_reset(arts);
+}
+
+/* Apply one file (inside the savepoint that updateFile() manages). */
+static void
+updateApplyFile(Update *u, const grafi_file *f)
+{
+	sqlite3_stmt *get = u->stmt[STMT_SOURCE_GET];
+	sqlite3_int64 old_size = -1, old_mtime = -1;
+	uint64_t old_hash = 0, hash;
+	grafi_reader_sink sink = { updateDoc, updateReaderWarn, u };
+	char *data = NULL;
+	size_t len = 0;
+	int rc, err;
+
+	u->source_id = 0;
+	u->old_source_id = 0;
+	u->docs = 0;
+	sqlite3_bind_text(get, 1, f->path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW) {
+		u->source_id = u->old_source_id = sqlite3_column_int64(get, 0);
+		old_size = sqlite3_column_int64(get, 1);
+		old_mtime = sqlite3_column_int64(get, 2);
+		old_hash = (uint64_t)sqlite3_column_int64(get, 3);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(get);
+	if (rc != SQLITE_DONE) {
+		updateFail(u, rc, "cannot read index");
+		return;
+	}
+	if (u->source_id && old_size == f->size && old_mtime == f->mtime_ns) {
+		updateKeepSource(u, u->source_id);
+		return;
+	}
+
+	err = updateReadFile(f->path, &data, &len);
+	if (err == ENOENT) {
+		/* Deleted since the walk: the sweep removes what it had. */
+		updateWarn(u, f->path, "file vanished during the update");
+		return;
+	}
+	if (err) {
+		/* Unreadable: keep what the index has for it. */
+		u->stats->skipped++;
+		updateWarn(u, f->path, err == EFBIG ? "file larger than 256 MiB; skipped"
+						    : strerror(err));
+		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
+		if (u->source_id)
+			updateKeepSource(u, u->source_id);
+		return;
+	}
+	u->stats->bytes += (int64_t)len;
+	hash = grafi_hash64(GRAFI_HASH_INIT, data, len);
+	if (u->source_id && hash == old_hash) {
+		sqlite3_stmt *set = updateBindId(u, STMT_SOURCE_SET, u->source_id);
+
+		sqlite3_bind_int64(set, 2, (sqlite3_int64)len);
+		sqlite3_bind_int64(set, 3, f->mtime_ns);
+		sqlite3_bind_int64(set, 4, (sqlite3_int64)hash);
+		updateRun(u, STMT_SOURCE_SET);
+		updateKeepSource(u, u->source_id);
+		free(data);
+		return;
+	}
+
+	if (u->source_id) {
+		sqlite3_stmt *set = updateBindId(u, STMT_SOURCE_SET, u->source_id);
+
+		sqlite3_bind_int64(set, 2, (sqlite3_int64)len);
+		sqlite3_bind_int64(set, 3, f->mtime_ns);
+		sqlite3_bind_int64(set, 4, (sqlite3_int64)hash);
+		updateRun(u, STMT_SOURCE_SET);
+	} else {
+		sqlite3_stmt *add = u->stmt[STMT_SOURCE_ADD];
+
+		sqlite3_bind_text(add, 1, f->path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(add, 2, (sqlite3_int64)len);
+		sqlite3_bind_int64(add, 3, f->mtime_ns);
+		sqlite3_bind_int64(add, 4, (sqlite3_int64)hash);
+		updateRun(u, STMT_SOURCE_ADD);
+		u->source_id = sqlite3_last_insert_rowid(u->idx->db);
+	}
+	updateBindId(u, STMT_SOURCE_SEEN, u->source_id);
+	updateRun(u, STMT_SOURCE_SEEN);
+	if (u->status == GRAF_STATUS_OK) {
+		graf_status_t st = grafi_reader_for(f->format)(f->path, data, len, &sink);
+		if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
+			u->status = grafi_error(u->idx, st, "cannot read '%s': %s", f->path,
+						graf_status_to_string(st));
+			u->fatal = st == GRAF_STATUS_NOMEM;
+		}
+	}
+	free(data);
+	updateRemoveUnseenArticles(u, u->source_id, f->path);
+	if (u->docs == 0 && u->status == GRAF_STATUS_OK) {
+		/* Nothing readable (empty, binary): forget the file, so that the
+		 * next run looks at it, and warns, again. */
+		u->stats->skipped++;
+		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
+		updateBindId(u, STMT_SOURCE_DELETE, u->source_id);
+		updateRun(u, STMT_SOURCE_DELETE);
+	}
+}
+
+/*
+ * Apply file F in a savepoint.  A failure that concerns only F rolls F back,
+ * warns and lets the run go on.
+ * @retval false when the run must stop (u->status says why)
+ */
+static bool
+updateFile(Update *u, const grafi_file *f)
+{
+	graf_update_stats before = *u->stats;
+
+	u->file = f;
+	u->status = GRAF_STATUS_OK;
+	u->fatal = false;
+	if (grafi_exec(u->idx, "SAVEPOINT file", "cannot update index") != GRAF_STATUS_OK) {
+		u->status = GRAF_STATUS_SQLITE;
+		return false;
+	}
+	updateApplyFile(u, f);
+	if (u->status == GRAF_STATUS_OK) {
+		grafi_exec(u->idx, "RELEASE file", "cannot update index");
+		return true;
+	}
+	if (u->fatal)
+		return false;
+	/* Roll back this file only; keep what the index had for it. */
+	{
+		char msg[1200];
+
+		snprintf(msg, sizeof msg, "cannot index: %s; skipped", u->idx->errmsg);
+		sqlite3_exec(u->idx->db, "ROLLBACK TO file; RELEASE file", NULL, NULL, NULL);
+		*u->stats = before;
+		u->stats->skipped++;
+		updateWarn(u, f->path, msg);
+		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
+		u->status = GRAF_STATUS_OK;
+		if (u->old_source_id) {
+			updateKeepSource(u, u->old_source_id);
+			u->stats->unchanged = before.unchanged;  /* not "unchanged": skipped */
+		}
+	}
+	return u->status == GRAF_STATUS_OK;
+}
+
+/* True if PATH is ROOT or inside it (lexically; both are cleaned). */
+static bool
+updatePathUnder(const char *path, const char *root)
+{
+	size_t n = strlen(root);
+
+	if (strcmp(root, ".") == 0)
+		return path[0] != '/' && strncmp(path, "../", 3) != 0 && strcmp(path, "..") != 0;
+	if (strcmp(root, "/") == 0)
+		return path[0] == '/';
+	return strncmp(path, root, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+/* Remove the sources under ROOTS that this run did not see, except those
+ * under a path the walk could not read. */
+static void
+updateSweep(Update *u, char **roots, size_t n_roots, const grafi_walk_result *walk)
+{
+	sqlite3_stmt *stmt = u->stmt[STMT_UNSEEN_SOURCES];
+	IdList ids = { 0 };
+	char **paths = NULL;
+	size_t cap = 0;
+	int rc;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && u->status == GRAF_STATUS_OK) {
+		const char *path = (const char *)sqlite3_column_text(stmt, 1);
+		bool under = false, protected = false;
+
+		for (size_t i = 0; i < n_roots && !under; i++)
+			under = updatePathUnder(path, roots[i]);
+		for (size_t i = 0; i < walk->n_unreadable && !protected; i++)
+			protected = updatePathUnder(path, walk->unreadable[i]);
+		if (!under || protected)
+			continue;
+		if (ids.n == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			sqlite3_int64 *nv = realloc(ids.v, ncap * sizeof *nv);
+			char **np = realloc(paths, ncap * sizeof *np);
+			if (nv)
+				ids.v = nv;
+			if (np)
+				paths = np;
+			if (!nv || !np) {
+				u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+				break;
+			}
+			cap = ncap;
+		}
+		paths[ids.n] = strdup(path);
+		if (!paths[ids.n]) {
+			u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+			break;
+		}
+		ids.v[ids.n++] = sqlite3_column_int64(stmt, 0);
+	}
+	if (u->status == GRAF_STATUS_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		updateFail(u, rc, "cannot read index");
+	sqlite3_reset(stmt);
+
+	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++) {
+		updateRemoveUnseenArticles(u, ids.v[i], paths[i]);
+		updateBindId(u, STMT_SOURCE_DELETE, ids.v[i]);
+		updateRun(u, STMT_SOURCE_DELETE);
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		free(paths[i]);
+	free(paths);
+	free(ids.v);
+}
+
+static void
+updateWalkWarn(void *ctx, const char *path, const char *message)
+{
+	updateWarn(ctx, path, message);
+}
+
+/* Prepare the run's statements and temporary tables. */
+static graf_status_t
+updatePrepare(Update *u)
+{
+	graf_status_t st = grafi_exec(u->idx,
+		"CREATE TEMP TABLE IF NOT EXISTS seen_source(id INTEGER PRIMARY KEY);"
+		"CREATE TEMP TABLE IF NOT EXISTS seen_article(id INTEGER PRIMARY KEY);"
+		"DELETE FROM temp.seen_source; DELETE FROM temp.seen_article;",
+		"cannot prepare update");
+
+	for (int i = 0; i < STMT_LAST && st == GRAF_STATUS_OK; i++) {
+		int rc = sqlite3_prepare_v3(u->idx->db, update_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
+					    &u->stmt[i], NULL);
+		st = grafi_sqlite_error(u->idx, rc, "cannot prepare update");
+	}
+	return st;
+}
+
+static void
+updateFinalize(Update *u)
+{
+	for (int i = 0; i < STMT_LAST; i++) {
+		sqlite3_finalize(u->stmt[i]);
+		u->stmt[i] = NULL;
+	}
+}
+
+/* Clean every root; OUT gets a malloc'ed array of malloc'ed strings. */
+static graf_status_t
+updateCleanRoots(graf_index *idx, const char *const *paths, size_t n, char ***out)
+{
+	char **roots = calloc(n ? n : 1, sizeof *roots);
+
+	if (!roots)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		roots[i] = grafi_path_clean(paths[i]);
+		if (!roots[i]) {
+			for (size_t k = 0; k < i; k++)
+				free(roots[k]);
+			free(roots);
+			return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		}
+	}
+	*out = roots;
+	return GRAF_STATUS_OK;
+}
+
+graf_status_t
+graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
+		  const graf_update_options *options, graf_update_stats *stats)
+{
+	graf_update_stats local_stats;
+	grafi_walk_result walk = { 0 };
+	Update u = { 0 };
+	graf_progress progress = { 0 };
+	char **roots = NULL;
+	double t0 = updateNow();
+	graf_status_t st;
+	int busy_ms;
+
+	if (!stats)
+		stats = &local_stats;
+	memset(stats, 0, sizeof *stats);
+	idx->errmsg[0] = '\0';
+	idx->interrupted = 0;
+	if (idx->mode != GRAF_OPEN_WRITE)
+		return grafi_error(idx, GRAF_STATUS_READ_ONLY,
+				   "index '%s' was opened for reading only", idx->path);
+	u.idx = idx;
+	u.opt = options;
+	u.stats = stats;
+
+	st = updateCleanRoots(idx, paths, n_paths, &roots);
+	for (size_t i = 0; i < n_paths && st == GRAF_STATUS_OK; i++)
+		st = grafi_walk(roots[i], &walk, updateWalkWarn, &u);
+	if (st == GRAF_STATUS_NOMEM)
+		grafi_error(idx, st, "out of memory");
+	progress.files_total = (long)walk.n_files;
+	progress.bytes_total = walk.bytes_total;
+
+	busy_ms = options && options->busy_timeout_ms > 0 ? options->busy_timeout_ms
+							   : 5000;
+	sqlite3_busy_timeout(idx->db, busy_ms);
+	if (st == GRAF_STATUS_OK) {
+		st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot start update");
+		if (st == GRAF_STATUS_BUSY)
+			st = grafi_error(idx, st,
+					 "another graf-index is updating '%s' (waited %d s); "
+					 "try again when it has finished",
+					 idx->path, busy_ms / 1000);
+	}
+	if (st == GRAF_STATUS_OK) {
+		st = updatePrepare(&u);
+		for (size_t i = 0; i < walk.n_files && st == GRAF_STATUS_OK; i++) {
+			if (idx->interrupted) {
+				st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "update interrupted");
+				break;
+			}
+			if (!updateFile(&u, &walk.files[i]))
+				st = u.status;
+			progress.files_done = (long)i + 1;
+			progress.bytes_done += walk.files[i].size;
+			if (options && options->progress)
+				options->progress(options->ctx, &progress);
+		}
+		if (st == GRAF_STATUS_OK) {
+			u.status = GRAF_STATUS_OK;
+			updateSweep(&u, roots, n_paths, &walk);
+			st = u.status;
+		}
+		updateFinalize(&u);
+		if (st == GRAF_STATUS_OK)
+			st = grafi_exec(idx, "COMMIT", "cannot commit update");
+		if (st != GRAF_STATUS_OK) {
+			char saved[sizeof idx->errmsg];
+
+			memcpy(saved, idx->errmsg, sizeof saved);
+			sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+			memcpy(idx->errmsg, saved, sizeof saved);
+		}
+	}
+	sqlite3_busy_timeout(idx->db, 5000);
+	for (size_t i = 0; i < n_paths && roots; i++)
+		free(roots[i]);
+	free(roots);
+	grafi_walk_result_release(&walk);
+	stats->seconds = updateNow() - t0;
+	return st;
+}

@@ -1,0 +1,250 @@
+/*
+ * walk.c - find the files an update reads.
+ *
+ * A path named by the user is read whatever its name; directories are walked
+ * recursively for the file names graf has a reader for (grafi_format_for_name),
+ * in name order so that runs are reproducible.  Hidden entries (".git",
+ * ".cache") are skipped, as ripgrep does.  Symbolic links are followed; a
+ * directory already on the way down (a symlink loop) is reported and skipped.
+ *
+ * Nothing here decides what is removed from the index; the walk only reports
+ * which paths it could not read, so that the update keeps what it has for
+ * them instead of taking them for deleted.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "graf-private.h"
+
+/* A directory on the current path from the root, for loop detection. */
+typedef struct WalkDir {
+	dev_t dev;
+	ino_t ino;
+	const struct WalkDir *parent;
+} WalkDir;
+
+typedef struct Walk {
+	grafi_walk_result *out;
+	void (*warn)(void *ctx, const char *path, const char *message);
+	void *ctx;
+	graf_status_t status;   /* sticky: NOMEM stops the walk */
+} Walk;
+
+static void
+walkWarn(Walk *w, const char *path, const char *message)
+{
+	if (w->warn)
+		w->warn(w->ctx, path, message);
+}
+
+/* Append to a string vector; sticky on failure. */
+static void
+walkPushString(Walk *w, char ***v, size_t *n, size_t *cap, const char *s)
+{
+	char *copy;
+
+	if (w->status != GRAF_STATUS_OK)
+		return;
+	if (*n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		char **nv = realloc(*v, ncap * sizeof *nv);
+		if (!nv) {
+			w->status = GRAF_STATUS_NOMEM;
+			return;
+		}
+		*v = nv;
+		*cap = ncap;
+	}
+	copy = strdup(s);
+	if (!copy) {
+		w->status = GRAF_STATUS_NOMEM;
+		return;
+	}
+	(*v)[(*n)++] = copy;
+}
+
+/* Record PATH, a regular file, with its size and time. */
+static void
+walkAddFile(Walk *w, const char *path, const struct stat *sb, grafi_format_t format)
+{
+	grafi_walk_result *r = w->out;
+	grafi_file *f;
+
+	if (w->status != GRAF_STATUS_OK)
+		return;
+	if (r->n_files == r->cap_files) {
+		size_t ncap = r->cap_files ? r->cap_files * 2 : 64;
+		grafi_file *nv = realloc(r->files, ncap * sizeof *nv);
+		if (!nv) {
+			w->status = GRAF_STATUS_NOMEM;
+			return;
+		}
+		r->files = nv;
+		r->cap_files = ncap;
+	}
+	f = &r->files[r->n_files];
+	f->path = strdup(path);
+	if (!f->path) {
+		w->status = GRAF_STATUS_NOMEM;
+		return;
+	}
+	f->size = (int64_t)sb->st_size;
+	f->mtime_ns = (int64_t)sb->st_mtim.tv_sec * 1000000000 + sb->st_mtim.tv_nsec;
+	f->format = format;
+	r->n_files++;
+	r->bytes_total += f->size;
+}
+
+/* An unreadable path: warn, and protect what the index holds under it. */
+static void
+walkUnreadable(Walk *w, const char *path, int err)
+{
+	char msg[256];
+
+	snprintf(msg, sizeof msg, "cannot read: %s", strerror(err));
+	walkWarn(w, path, msg);
+	walkPushString(w, &w->out->unreadable, &w->out->n_unreadable,
+		       &w->out->cap_unreadable, path);
+}
+
+static int
+walkCompareNames(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void walkPath(Walk *w, const char *path, const WalkDir *parent, bool named);
+
+/* Walk the directory PATH, whose stat is SB. */
+static void
+walkDirectory(Walk *w, const char *path, const struct stat *sb, const WalkDir *parent)
+{
+	WalkDir here = { sb->st_dev, sb->st_ino, parent };
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+
+	for (const WalkDir *d = parent; d; d = d->parent)
+		if (d->dev == sb->st_dev && d->ino == sb->st_ino) {
+			walkWarn(w, path, "symbolic link loop; directory skipped");
+			return;
+		}
+	dir = opendir(path);
+	if (!dir) {
+		walkUnreadable(w, path, errno);
+		return;
+	}
+	errno = 0;
+	while ((de = readdir(dir)) != NULL && w->status == GRAF_STATUS_OK) {
+		if (de->d_name[0] == '.')
+			continue;  /* ".", "..", and hidden entries */
+		walkPushString(w, &names, &n, &cap, de->d_name);
+	}
+	if (errno != 0 && w->status == GRAF_STATUS_OK)
+		walkUnreadable(w, path, errno);
+	closedir(dir);
+
+	qsort(names, n, sizeof *names, walkCompareNames);
+	for (size_t i = 0; i < n; i++) {
+		if (w->status == GRAF_STATUS_OK) {
+			char *child = grafi_strdup_printf("%s%s%s", path,
+							  path[strlen(path) - 1] == '/' ? "" : "/",
+							  names[i]);
+			if (!child)
+				w->status = GRAF_STATUS_NOMEM;
+			else
+				walkPath(w, child, &here, false);
+			free(child);
+		}
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Walk PATH: a file is added if NAMED or if its name has a reader. */
+static void
+walkPath(Walk *w, const char *path, const WalkDir *parent, bool named)
+{
+	struct stat sb;
+	grafi_format_t format;
+
+	if (w->status != GRAF_STATUS_OK)
+		return;
+	if (stat(path, &sb) != 0) {
+		struct stat lsb;
+
+		if (errno == ENOENT && lstat(path, &lsb) == 0)
+			walkWarn(w, path, "dangling symbolic link; skipped");
+		else if (errno == ENOENT && named)
+			walkWarn(w, path, "no such file or directory");
+		else if (errno == ELOOP)
+			walkWarn(w, path, "symbolic link loop; skipped");
+		else if (errno != ENOENT)
+			walkUnreadable(w, path, errno);
+		return;
+	}
+	if (S_ISDIR(sb.st_mode)) {
+		walkDirectory(w, path, &sb, parent);
+		return;
+	}
+	format = grafi_format_for_name(path);
+	if (!named && format == GRAFI_FORMAT_NONE)
+		return;
+	if (!S_ISREG(sb.st_mode)) {
+		if (named)
+			walkWarn(w, path, "not a regular file; skipped");
+		return;
+	}
+	walkAddFile(w, path, &sb, format == GRAFI_FORMAT_NONE ? GRAFI_FORMAT_TEXT : format);
+}
+
+graf_status_t
+grafi_walk(const char *root, grafi_walk_result *out,
+	   void (*warn)(void *ctx, const char *path, const char *message), void *ctx)
+{
+	Walk w = { out, warn, ctx, GRAF_STATUS_OK };
+
+	walkPath(&w, root, NULL, true);
+	return w.status;
+}
+
+void
+grafi_walk_result_release(grafi_walk_result *r)
+{
+	for (size_t i = 0; i < r->n_files; i++)
+		free(r->files[i].path);
+	for (size_t i = 0; i < r->n_unreadable; i++)
+		free(r->unreadable[i]);
+	free(r->files);
+	free(r->unreadable);
+	memset(r, 0, sizeof *r);
+}
+
+grafi_format_t
+grafi_format_for_name(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	const char *slash = strrchr(path, '/');
+
+	if (!dot || (slash && dot < slash))
+		return GRAFI_FORMAT_NONE;
+	if (strcmp(dot, ".txt") == 0)
+		return GRAFI_FORMAT_TEXT;
+	return GRAFI_FORMAT_NONE;
+}
+
+grafi_reader_fn
+grafi_reader_for(grafi_format_t format)
+{
+	switch (format) {
+	case GRAFI_FORMAT_TEXT:
+	default:
+		return grafi_read_text;
+	}
+}
