@@ -241,9 +241,12 @@ typedef struct graf_search_options {
 	long offset;            /* skip this many hits first */
 	graf_unit_t unit;
 	graf_match_t match;
+	long context;           /* also fetch this many paragraphs before and
+				 * after each hit (graf_hit.before/after) */
 } graf_search_options;
 
-/* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words. */
+/* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words,
+ * no context. */
 void graf_search_options_init(graf_search_options *opts);
 
 /* A [start, end) range of bytes. */
@@ -251,6 +254,13 @@ typedef struct graf_span {
 	size_t start;
 	size_t end;
 } graf_span;
+
+/* A paragraph shown around a hit (context). */
+typedef struct graf_paragraph {
+	long paragraph;         /* 1-based position in the article */
+	const char *text;       /* plain UTF-8, NUL-terminated */
+	size_t text_len;
+} graf_paragraph;
 
 /* One hit.  All pointers are borrowed from the query and stay valid until the
  * next graf_query_next() or graf_query_free() on it. */
@@ -265,6 +275,10 @@ typedef struct graf_hit {
 	size_t text_len;        /* strlen(text) */
 	const graf_span *matches;  /* byte ranges of matched words in TEXT, in order */
 	size_t n_matches;
+	const graf_paragraph *before;  /* context before the hit, in order */
+	size_t n_before;               /* at most graf_search_options.context */
+	const graf_paragraph *after;   /* context after the hit, in order */
+	size_t n_after;
 } graf_hit;
 
 /*
@@ -290,6 +304,15 @@ graf_status_t graf_query_run(graf_index *idx, const char *query,
  */
 const graf_hit *graf_query_next(graf_query *q);
 
+/*
+ * Count the paragraphs (or, with GRAF_UNIT_ARTICLE, the articles) that match
+ * QUERY, ignoring OPTS' limit, offset and context.
+ * @param count  OUT: the number, on success
+ * @retval as graf_query_run()
+ */
+graf_status_t graf_query_count(graf_index *idx, const char *query,
+			       const graf_search_options *opts, long *count);
+
 /* GRAF_STATUS_OK, or why graf_query_next() stopped early; the message is in
  * graf_index_errmsg(). */
 graf_status_t graf_query_status(const graf_query *q);
@@ -302,15 +325,33 @@ void graf_query_free(graf_query *q);
 /* Output formats of graf-search (see graf-search(1) for each layout). */
 typedef enum graf_format {
 	GRAF_FORMAT_TEXT = 0,   /* for people: headline, place, highlighted text */
+	GRAF_FORMAT_JSON,       /* JSON Lines, one object per hit */
+	GRAF_FORMAT_TSV,        /* tab-separated, escaped */
+	GRAF_FORMAT_TREC,       /* TREC run: qid Q0 docid rank score tag */
 	GRAF_FORMAT_LAST
 } graf_format_t;
+
+/* Version of the JSON and TSV layouts; bumped only when a field changes
+ * meaning or disappears (new fields may be added within a version). */
+#define GRAF_OUTPUT_FORMAT_VERSION 1
 
 typedef struct graf_output graf_output;
 
 typedef struct graf_output_options {
 	int color;              /* text: highlight with ANSI colours */
 	int show_score;         /* text: print each hit's score */
+	const char *run_tag;    /* trec: the run's tag (NULL: "graf") */
+	graf_unit_t unit;       /* trec: GRAF_UNIT_ARTICLE prints the docid,
+				 * GRAF_UNIT_PARAGRAPH "docid:paragraph" */
+	int count_only;         /* only counts will be written (no headers) */
 } graf_output_options;
+
+/*
+ * Write DOUBLE with the fewest digits that read back as the same value, so
+ * that printed scores keep the order of the real ones.  BUF needs 32 bytes.
+ * @retval BUF
+ */
+char *graf_format_score(double value, char buf[32]);
 
 /*
  * A writer of hits in FORMAT to OUT (which the caller keeps open).
@@ -323,6 +364,10 @@ void graf_output_begin(graf_output *o, const char *query, const char *qid);
 
 /* Write one hit. */
 void graf_output_hit(graf_output *o, const graf_hit *hit);
+
+/* Write the number of matches of the current query (graf-search --count),
+ * instead of its hits. */
+void graf_output_count(graf_output *o, long count);
 
 /* End the results of the current query. */
 void graf_output_end(graf_output *o);
