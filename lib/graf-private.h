@@ -154,6 +154,18 @@ typedef struct grafi_article {
  */
 grafi_read_result_t grafi_article_parse(const char *data, size_t len, grafi_article *out);
 
+/*
+ * Build an article from a collection record: TITLE[0..TITLE_LEN) (white space
+ * collapsed) and BODY[0..BODY_LEN), whose paragraphs are separated by blank
+ * lines (the lines of one paragraph are joined by a space).  Either part may
+ * be Windows-1252 (then from_cp1252 is set).  A record with no body has its
+ * title as its one paragraph.
+ * @retval GRAFI_READ_EMPTY when both are empty, GRAFI_READ_NOMEM
+ */
+grafi_read_result_t grafi_article_from_parts(const char *title, size_t title_len,
+					     const char *body, size_t body_len,
+					     grafi_article *out);
+
 /* Free what an article owns and zero it; safe on a zeroed article. */
 void grafi_article_release(grafi_article *article);
 
@@ -189,27 +201,28 @@ typedef graf_status_t (*grafi_reader_fn)(const char *path, const char *data, siz
 graf_status_t grafi_read_text(const char *path, const char *data, size_t len,
 			      const grafi_reader_sink *sink);
 
+/* JSON Lines collections (reader-jsonl.c). */
+graf_status_t grafi_read_jsonl(const char *path, const char *data, size_t len,
+			       const grafi_reader_sink *sink);
+
+/* TREC SGML collections (reader-trec.c). */
+graf_status_t grafi_read_trec(const char *path, const char *data, size_t len,
+			      const grafi_reader_sink *sink);
+
 /* ------------------------------------------------------------- the walk -- */
 
-/* Input formats, chosen from a file's name. */
-typedef enum grafi_format {
-	GRAFI_FORMAT_NONE = 0,   /* no reader claims the name */
-	GRAFI_FORMAT_TEXT,       /* one article per file (*.txt) */
-	GRAFI_FORMAT_LAST
-} grafi_format_t;
+/* The input format a file's name says; GRAF_INPUT_AUTO when it says none. */
+graf_input_t grafi_format_for_name(const char *path);
 
-/* The reader for a file name; GRAFI_FORMAT_NONE when none claims it. */
-grafi_format_t grafi_format_for_name(const char *path);
-
-/* The reader of FORMAT (text for GRAFI_FORMAT_NONE). */
-grafi_reader_fn grafi_reader_for(grafi_format_t format);
+/* The reader of FORMAT (text for GRAF_INPUT_AUTO). */
+grafi_reader_fn grafi_reader_for(graf_input_t format);
 
 /* A file found by the walk. */
 typedef struct grafi_file {
 	char *path;              /* as walked from the root */
 	int64_t size;
 	int64_t mtime_ns;        /* modification time, nanoseconds */
-	grafi_format_t format;
+	graf_input_t format;     /* never GRAF_INPUT_AUTO */
 } grafi_file;
 
 typedef struct grafi_walk_result {
@@ -223,10 +236,11 @@ typedef struct grafi_walk_result {
 
 /*
  * Add the files under ROOT (a file or directory) to OUT; problems go to
- * WARN (may be NULL) and do not stop the walk.
+ * WARN (may be NULL) and do not stop the walk.  ROOT itself, if a file, is
+ * read as INPUT (GRAF_INPUT_AUTO: by its name, else text).
  * @retval GRAF_STATUS_NOMEM only; everything else is a warning.
  */
-graf_status_t grafi_walk(const char *root, grafi_walk_result *out,
+graf_status_t grafi_walk(const char *root, graf_input_t input, grafi_walk_result *out,
 			 void (*warn)(void *ctx, const char *path, const char *message),
 			 void *ctx);
 

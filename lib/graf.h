@@ -166,6 +166,15 @@ typedef struct graf_progress {
 	int64_t bytes_total;    /* bytes of all files found */
 } graf_progress;
 
+/* Input formats graf-index reads. */
+typedef enum graf_input {
+	GRAF_INPUT_AUTO = 0,    /* from the file name: *.jsonl, *.trec, *.sgml, else text */
+	GRAF_INPUT_TEXT,        /* one article per file (*.txt) */
+	GRAF_INPUT_JSONL,       /* JSON Lines: {"id", "title", "text"} per line */
+	GRAF_INPUT_TREC,        /* TREC SGML: <DOC><DOCNO>..</DOCNO>..<TEXT>..</TEXT></DOC> */
+	GRAF_INPUT_LAST
+} graf_input_t;
+
 typedef struct graf_update_options {
 	/* Called for each problem that does not stop the run: a file that is
 	 * skipped, a file read as Windows-1252.  PATH is the file concerned,
@@ -181,13 +190,18 @@ typedef struct graf_update_options {
 	void *ctx;              /* passed to the callbacks */
 	int report_unchanged;   /* also call change() for unchanged articles */
 	int busy_timeout_ms;    /* wait this long for another writer (0: 5000) */
+	graf_input_t input;     /* format of the files named in PATHS; files
+				 * found in directories go by their name */
 } graf_update_options;
 
 /*
  * Bring the index up to date with the files under PATHS.
  *
- * Directories are walked recursively for "*.txt" files; files named
- * explicitly are read whatever their name.  Each file is compared with what
+ * Directories are walked recursively for "*.txt" (articles), "*.jsonl" and
+ * "*.trec" / "*.sgml" (collections, many documents per file); files named
+ * explicitly are read whatever their name, in options->input format (by
+ * default from the name, text when the name says nothing).  A collection
+ * document's identity is its id within its file.  Each file is compared with what
  * the index holds: new files are added, changed ones replaced, unchanged ones
  * skipped cheaply (size and modification time, then a content hash).  Indexed
  * files under PATHS that no longer exist are removed; articles under other
@@ -319,6 +333,48 @@ graf_status_t graf_query_status(const graf_query *q);
 
 /* Free Q and its hits.  NULL is a no-op. */
 void graf_query_free(graf_query *q);
+
+/* ---------------------------------------------------------- query files -- */
+
+/*
+ * A file of queries, as graf-search --queries reads it.  Three layouts,
+ * recognised by content:
+ *   - "qid<TAB>query" lines;
+ *   - plain lines, whose qid is their line number;
+ *   - TREC topics (<top> <num> Number: 301 <title> ... <desc> ... </top>),
+ *     whose query is the title (or the description, see graf_topic_field_t).
+ * Blank lines are skipped.
+ */
+typedef struct graf_query_file graf_query_file;
+
+/* Which field of a TREC topic is the query. */
+typedef enum graf_topic_field {
+	GRAF_TOPIC_TITLE = 0,
+	GRAF_TOPIC_DESC,
+	GRAF_TOPIC_LAST
+} graf_topic_field_t;
+
+/*
+ * Read the query file PATH ("-": standard input) completely.
+ * @param out            OUT: the file, on success; close with
+ *                       graf_query_file_close()
+ * @param error_message  OUT, optional: on failure a malloc'ed message
+ *                       naming the file; the caller frees it
+ * @retval GRAF_STATUS_IO, GRAF_STATUS_NOMEM, GRAF_STATUS_BAD_ARGUMENT (a
+ *         topic file without <num> or the chosen field)
+ */
+graf_status_t graf_query_file_open(const char *path, graf_topic_field_t field,
+				   graf_query_file **out, char **error_message);
+
+/*
+ * The next query: OUT *QID and *TEXT, borrowed until the next call or
+ * graf_query_file_close().
+ * @retval 1 for a query, 0 at the end
+ */
+int graf_query_file_next(graf_query_file *f, const char **qid, const char **text);
+
+/* Free F.  NULL is a no-op. */
+void graf_query_file_close(graf_query_file *f);
 
 /* --------------------------------------------------------------- output -- */
 

@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "out.h"
 
@@ -84,8 +85,10 @@ textHit(graf_output *o, const graf_hit *hit)
 		fputc('\n', o->out);
 	fprintf(o->out, "%s%ld. %s%s\n", textSgr(o, SGR_BOLD), hit->rank,
 		hit->title[0] ? hit->title : hit->docid, textSgr(o, SGR_RESET));
-	fprintf(o->out, "   %s%s%s:%s%ld%s", textSgr(o, SGR_PATH), hit->docid, textSgr(o, SGR_RESET),
-		textSgr(o, SGR_NUMBER), hit->paragraph, textSgr(o, SGR_RESET));
+	/* "file:paragraph"; a document of a collection file is "file#id:paragraph". */
+	fprintf(o->out, "   %s%s%s%s%s:%s%ld%s", textSgr(o, SGR_PATH), hit->path,
+		strcmp(hit->docid, hit->path) ? "#" : "", strcmp(hit->docid, hit->path) ? hit->docid : "",
+		textSgr(o, SGR_RESET), textSgr(o, SGR_NUMBER), hit->paragraph, textSgr(o, SGR_RESET));
 	if (o->opts.show_score)
 		fprintf(o->out, "  score %.3f", hit->score);
 	fputc('\n', o->out);

@@ -36,6 +36,7 @@ enum {
 	OPT_COUNT,
 	OPT_OFFSET,
 	OPT_RUN_TAG,
+	OPT_TOPIC_FIELD,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -43,6 +44,7 @@ static const char *const color_keywords[] = { "auto", "always", "never", NULL };
 /* In the order of graf_format_t and graf_unit_t. */
 static const char *const format_keywords[] = { "text", "json", "tsv", "trec", NULL };
 static const char *const unit_keywords[] = { "paragraph", "article", NULL };
+static const char *const topic_keywords[] = { "title", "desc", NULL };
 
 static const graf_option options[] = {
 	{ "limit", OPT_LIMIT, "N", "show at most N hits per query (default 10; 0: all)", NULL },
@@ -58,7 +60,10 @@ static const graf_option options[] = {
 	{ "format", OPT_FORMAT, "FORMAT", "text (default), json (JSON Lines), tsv, or trec",
 	  format_keywords },
 	{ "queries", OPT_QUERIES, "FILE",
-	  "run every query of FILE ('-': stdin), one per line: QID<TAB>QUERY or QUERY", NULL },
+	  "run every query of FILE ('-': stdin): QID<TAB>QUERY lines, plain lines\n"
+	  "                            (qid: line number) or TREC topics", NULL },
+	{ "topic-field", OPT_TOPIC_FIELD, "FIELD",
+	  "the query of a TREC topic file: title (default) or desc", topic_keywords },
 	{ "run-tag", OPT_RUN_TAG, "TAG", "the run tag of --format trec (default: graf)", NULL },
 	{ "color", OPT_COLOR, "WHEN", "highlight matches: auto (on a terminal), always, never",
 	  color_keywords },
@@ -98,6 +103,7 @@ typedef struct Args {
 	graf_search_options search;
 	graf_output_options output;
 	graf_format_t format;
+	graf_topic_field_t topic_field;
 	int color;
 	bool count, help, version;
 	char *err;
@@ -142,6 +148,7 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_COUNT: a->count = true; break;
 	case OPT_QUERIES: a->queries = arg; break;
 	case OPT_RUN_TAG: a->output.run_tag = arg; break;
+	case OPT_TOPIC_FIELD: a->topic_field = (graf_topic_field_t)keyword; break;
 	case OPT_COLOR: a->color = keyword; break;
 	}
 	return 0;
@@ -214,69 +221,31 @@ fail:
 }
 
 /*
- * Split a query-file LINE (no newline) into QID and TEXT: "qid<TAB>query",
- * or a plain query whose qid is its line number LINENO (written to BUF).
- */
-static void
-splitQueryLine(char *line, long lineno, char *buf, size_t buf_size, const char **qid,
-	       const char **text)
-{
-	char *tab = strchr(line, '\t');
-
-	if (tab) {
-		*tab = '\0';
-		*qid = line;
-		*text = tab + 1;
-	} else {
-		snprintf(buf, buf_size, "%ld", lineno);
-		*qid = buf;
-		*text = line;
-	}
-}
-
-/*
- * Run every query of the file NAME ("-": stdin).  Blank lines are skipped.
+ * Run every query of the file NAME ("-": stdin).
  * @retval EXIT_MATCH if any query matched, EXIT_NO_MATCH if none did,
  *         EXIT_ERROR if the file cannot be read or no query could be run
  */
 static int
 runQueryFile(Run *run, const char *name)
 {
-	FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-	char *line = NULL, qid_buf[32];
-	size_t cap = 0;
-	ssize_t len;
-	long lineno = 0, queries = 0;
-	int read_errno;
+	graf_query_file *f;
+	const char *qid, *text;
+	char *msg = NULL;
+	long queries = 0;
 
-	if (!in) {
-		fprintf(stderr, PROG ": cannot open query file '%s': %s\n", name, strerror(errno));
+	if (graf_query_file_open(name, run->args->topic_field, &f, &msg) != GRAF_STATUS_OK) {
+		fprintf(stderr, PROG ": %s\n", msg ? msg : "out of memory");
+		free(msg);
 		return EXIT_ERROR;
 	}
-	while ((len = getline(&line, &cap, in)) != -1) {
-		const char *qid, *text;
-
-		lineno++;
-		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			line[--len] = '\0';
-		if (strspn(line, " \t") == (size_t)len)
-			continue;
-		splitQueryLine(line, lineno, qid_buf, sizeof qid_buf, &qid, &text);
+	while (graf_query_file_next(f, &qid, &text)) {
 		queries++;
 		switch (runQuery(run, qid, text)) {
 		case EXIT_MATCH: run->matched++; break;
 		case EXIT_ERROR: run->failed++; break;
 		}
 	}
-	read_errno = ferror(in) ? errno : 0;
-	free(line);
-	if (in != stdin)
-		fclose(in);
-	if (read_errno) {
-		fprintf(stderr, PROG ": cannot read query file '%s': %s\n", name,
-			strerror(read_errno));
-		return EXIT_ERROR;
-	}
+	graf_query_file_close(f);
 	if (queries > 0 && run->failed == queries)
 		return EXIT_ERROR;
 	return run->matched > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
