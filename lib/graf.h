@@ -257,10 +257,20 @@ typedef struct graf_search_options {
 	graf_match_t match;
 	long context;           /* also fetch this many paragraphs before and
 				 * after each hit (graf_hit.before/after) */
+	unsigned fields;        /* GRAF_HIT_* bits: what graf_query_next()
+				 * fills in beyond rank, score and article */
 } graf_search_options;
 
+/* Parts of a hit that cost a lookup each; a batch run that prints only ids
+ * and scores (a TREC run) leaves them out and runs many times faster. */
+enum {
+	GRAF_HIT_TEXT = 1u << 0,     /* graf_hit.text, text_len */
+	GRAF_HIT_MATCHES = 1u << 1,  /* graf_hit.matches (implies the text) */
+	GRAF_HIT_ALL = GRAF_HIT_TEXT | GRAF_HIT_MATCHES,
+};
+
 /* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words,
- * no context. */
+ * no context, all fields. */
 void graf_search_options_init(graf_search_options *opts);
 
 /* A [start, end) range of bytes. */
@@ -285,9 +295,11 @@ typedef struct graf_hit {
 	const char *path;       /* the file the article was read from, as indexed */
 	const char *title;      /* the article's headline ("" when it has none) */
 	long paragraph;         /* 1-based position of the paragraph in the article */
-	const char *text;       /* the paragraph, plain UTF-8, NUL-terminated */
+	const char *text;       /* the paragraph, plain UTF-8, NUL-terminated
+				 * ("" without GRAF_HIT_TEXT) */
 	size_t text_len;        /* strlen(text) */
-	const graf_span *matches;  /* byte ranges of matched words in TEXT, in order */
+	const graf_span *matches;  /* byte ranges of matched words in TEXT, in
+				    * order (none without GRAF_HIT_MATCHES) */
 	size_t n_matches;
 	const graf_paragraph *before;  /* context before the hit, in order */
 	size_t n_before;               /* at most graf_search_options.context */

@@ -51,6 +51,7 @@ graf_search_options_init(graf_search_options *opts)
 	opts->offset = 0;
 	opts->unit = GRAF_UNIT_PARAGRAPH;
 	opts->match = GRAF_MATCH_ALL;
+	opts->fields = GRAF_HIT_ALL;
 }
 
 /* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
@@ -382,9 +383,15 @@ graf_query_next(graf_query *q)
 			}
 		}
 		if (queryLoadArticle(q, article) != GRAF_STATUS_OK ||
-		    queryLoadText(q, rowid) != GRAF_STATUS_OK ||
+		    (q->text && queryLoadText(q, rowid) != GRAF_STATUS_OK) ||
 		    (q->opts.context > 0 && queryLoadContext(q, rowid) != GRAF_STATUS_OK))
 			return NULL;
+		if (!q->text) {
+			q->hit.text = "";
+			q->hit.text_len = 0;
+			q->hit.matches = NULL;
+			q->hit.n_matches = 0;
+		}
 		q->produced++;
 		q->hit.rank = q->opts.offset + q->produced;
 		q->hit.score = score;
@@ -424,9 +431,12 @@ queryPrepare(graf_query *q)
 		offset = 0;
 	}
 	rc = sqlite3_prepare_v2(db, rank_sql, -1, &q->rank, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, q->cq.match ? text_sql_match : text_sql_plain, -1,
-					&q->text, NULL);
+	/* Offsets need the MATCH (graf_matches() reads its phrase
+	 * instances); plain text is a cheaper rowid lookup. */
+	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match)
+		rc = sqlite3_prepare_v2(db, text_sql_match, -1, &q->text, NULL);
+	else if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_ALL))
+		rc = sqlite3_prepare_v2(db, text_sql_plain, -1, &q->text, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, article_sql, -1, &q->article, NULL);
 	if (rc == SQLITE_OK && q->opts.context > 0)
@@ -435,7 +445,8 @@ queryPrepare(graf_query *q)
 		return queryFail(q, rc, "cannot prepare query");
 	if (q->cq.match) {
 		sqlite3_bind_text(q->rank, 1, q->cq.match, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
+		if (q->text)  /* text_sql_plain ignores ?1 */
+			sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
 	}
 	if (q->cq.title_match)
 		sqlite3_bind_text(q->rank, 2, q->cq.title_match, -1, SQLITE_STATIC);

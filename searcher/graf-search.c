@@ -299,6 +299,9 @@ main(int argc, char **argv)
 	a.output.show_score = 1;
 	a.output.unit = a.search.unit;
 	a.output.count_only = a.count;
+	/* A run prints ids and scores only: skip the per-hit text lookups. */
+	if (a.format == GRAF_FORMAT_TREC)
+		a.search.fields = 0;
 	run.out = graf_output_new(a.format, stdout, &a.output);
 	if (!run.out) {
 		fprintf(stderr, PROG ": out of memory\n");
