@@ -20,7 +20,7 @@ graf_register(sqlite3 *db)
 {
 	if (grafi_tokenizer_register(db) != SQLITE_OK)
 		return GRAF_STATUS_SQLITE;
-	if (grafi_functions_register(db) != SQLITE_OK)
+	if (grafi_functions_register(db) != SQLITE_OK || grafi_rank_register(db) != SQLITE_OK)
 		return GRAF_STATUS_SQLITE;
 	return GRAF_STATUS_OK;
 }

@@ -106,6 +106,50 @@ int grafi_tokenizer_register(sqlite3 *db);
  */
 int grafi_functions_register(sqlite3 *db);
 
+/* ------------------------------------------------------------ ranking -- */
+
+/* Defaults of the ranking parameters (see doc/ranking.md for how they were
+ * chosen). */
+#define GRAFI_DEFAULT_K1 1.2
+#define GRAFI_DEFAULT_B 0.75
+#define GRAFI_DEFAULT_TITLE_WEIGHT 0.4
+#define GRAFI_DEFAULT_PROXIMITY 0.25
+#define GRAFI_DEFAULT_PHRASE_BOOST 1.0
+
+/* A map from article id to score (headline scores of one query). */
+typedef struct grafi_score_map grafi_score_map;
+grafi_score_map *grafi_score_map_new(void);
+void grafi_score_map_free(grafi_score_map *m);
+/* false when out of memory */
+bool grafi_score_map_put(grafi_score_map *m, sqlite3_int64 key, double value);
+/* 0.0 for a missing key */
+double grafi_score_map_get(const grafi_score_map *m, sqlite3_int64 key);
+size_t grafi_score_map_size(const grafi_score_map *m);
+
+/* The parameters graf_rank() reads, bound to its argument by the query. */
+typedef struct grafi_rank_model {
+	double k1, b;                /* BM25 */
+	double proximity;            /* weight of the term-pair proximity part */
+	double phrase_boost;         /* for query words adjacent in query order */
+	const double *weights;       /* per phrase of the MATCH expression; */
+	int n_weights;               /* phrases past n_weights weigh 1 */
+	const grafi_score_map *titles;  /* article id -> headline score */
+	double title_weight;
+} grafi_rank_model;
+
+/* Fill M with the defaults (no weights, no titles). */
+void grafi_rank_model_init(grafi_rank_model *m);
+
+/* One BM25 term: IDF * TF * (k1 + 1) / (TF + NORM). */
+double grafi_rank_bm25_term(double idf, double tf, double k1, double norm);
+
+/* Register graf_rank() on DB.  SQLITE_OK or an error code. */
+int grafi_rank_register(sqlite3 *db);
+
+/* Bind MODEL (borrowed for the statement's life) to parameter PARAM of a
+ * statement calling graf_rank(table, ?PARAM). */
+int grafi_rank_bind(sqlite3_stmt *stmt, int param, const grafi_rank_model *model);
+
 /* The fts5_api of DB, or NULL when SQLite was built without FTS5. */
 struct fts5_api *grafi_fts5_api(sqlite3 *db);
 
@@ -254,6 +298,9 @@ typedef struct grafi_compiled_query {
 	char *match;             /* expression for para (paragraph text); NULL
 				  * when the query has only title: terms */
 	char *title_match;       /* expression for head (headlines); NULL: none */
+	char *any_match;         /* every positive word and phrase of the query
+				  * OR-ed: scores the headlines for ranking;
+				  * NULL: none */
 	char *explain;           /* the parse, for --explain; may be NULL */
 	char **warnings;         /* things dropped or reinterpreted */
 	size_t n_warnings;

@@ -250,6 +250,16 @@ typedef enum graf_unit {
 	GRAF_UNIT_LAST
 } graf_unit_t;
 
+/* Ranking parameters (doc/ranking.md explains each and its default). */
+typedef struct graf_rank_options {
+	double k1;              /* BM25 term-frequency saturation */
+	double b;               /* BM25 length normalisation, 0..1 */
+	double title_weight;    /* weight of the headline's score in its
+				 * paragraphs' scores (0: headlines ignored) */
+	double proximity;       /* weight of query words found close together */
+	double phrase_boost;    /* extra for query words adjacent in query order */
+} graf_rank_options;
+
 typedef struct graf_search_options {
 	long limit;             /* at most this many hits; 0: no limit */
 	long offset;            /* skip this many hits first */
@@ -259,6 +269,7 @@ typedef struct graf_search_options {
 				 * after each hit (graf_hit.before/after) */
 	unsigned fields;        /* GRAF_HIT_* bits: what graf_query_next()
 				 * fills in beyond rank, score and article */
+	graf_rank_options rank; /* how hits are scored */
 } graf_search_options;
 
 /* Parts of a hit that cost a lookup each; a batch run that prints only ids

@@ -24,6 +24,8 @@ struct graf_query {
 	sqlite3_stmt *text;          /* (body, matches) of one rowid */
 	sqlite3_stmt *article;       /* (docid, path, title) of one article */
 	sqlite3_stmt *context;       /* (rowid, body) of a range of paragraphs */
+	grafi_rank_model model;      /* bound to graf_rank() in RANK */
+	grafi_score_map *titles;     /* article id -> headline score */
 	graf_status_t status;
 	long produced;               /* hits handed out */
 	long skipped;                /* hits skipped for the offset (article unit) */
@@ -52,26 +54,34 @@ graf_search_options_init(graf_search_options *opts)
 	opts->unit = GRAF_UNIT_PARAGRAPH;
 	opts->match = GRAF_MATCH_ALL;
 	opts->fields = GRAF_HIT_ALL;
+	opts->rank.k1 = GRAFI_DEFAULT_K1;
+	opts->rank.b = GRAFI_DEFAULT_B;
+	opts->rank.title_weight = GRAFI_DEFAULT_TITLE_WEIGHT;
+	opts->rank.proximity = GRAFI_DEFAULT_PROXIMITY;
+	opts->rank.phrase_boost = GRAFI_DEFAULT_PHRASE_BOOST;
 }
 
 /* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
- * ?3 and ?4 the limit and offset (paragraph unit only). */
+ * ?3 and ?4 the limit and offset (paragraph unit only), ?5 the rank model. */
 static const char rank_sql_para[] =
-	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"SELECT rowid, graf_rank(para, ?5) AS score FROM para WHERE para MATCH ?1 "
 	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
 static const char rank_sql_para_title[] =
-	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"SELECT rowid, graf_rank(para, ?5) AS score FROM para WHERE para MATCH ?1 "
 	"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2) "
 	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
 /* Only title: terms: the matching articles, best headline first, each with
  * all its paragraphs in order. */
 static const char rank_sql_title[] =
-	"WITH h AS MATERIALIZED (SELECT rowid AS id, -bm25(head) AS score FROM head "
+	"WITH h AS MATERIALIZED (SELECT rowid AS id, graf_rank(head, ?5) AS score FROM head "
 	"WHERE head MATCH ?2) "
 	"SELECT p.rowid, h.score FROM h JOIN para AS p "
 	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") "
 	"AND (h.id << " GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL " "
 	"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4";
+/* Headline scores of the articles whose headline has a query word. */
+static const char title_scores_sql[] =
+	"SELECT rowid, graf_rank(head, ?2) FROM head WHERE head MATCH ?1";
 
 static const char text_sql_match[] =
 	"SELECT body, graf_matches(para) FROM para WHERE para MATCH ?1 AND rowid = ?2";
@@ -127,6 +137,7 @@ queryFree(graf_query *q)
 	sqlite3_finalize(q->text);
 	sqlite3_finalize(q->article);
 	sqlite3_finalize(q->context);
+	grafi_score_map_free(q->titles);
 	queryClearContext(q);
 	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
@@ -409,6 +420,41 @@ graf_query_status(const graf_query *q)
 	return q->status;
 }
 
+/*
+ * Score the headlines that contain a query word into Q->titles, so that
+ * graf_rank() can add each paragraph's headline score.
+ */
+static graf_status_t
+queryScoreTitles(graf_query *q)
+{
+	grafi_rank_model head_model = q->model;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	head_model.titles = NULL;
+	head_model.weights = NULL;
+	head_model.n_weights = 0;
+	q->titles = grafi_score_map_new();
+	if (!q->titles)
+		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+	rc = sqlite3_prepare_v2(q->idx->db, title_scores_sql, -1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, q->cq.any_match, -1, SQLITE_STATIC);
+		grafi_rank_bind(stmt, 2, &head_model);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			if (!grafi_score_map_put(q->titles, sqlite3_column_int64(stmt, 0),
+						 sqlite3_column_double(stmt, 1))) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return queryFail(q, rc, "cannot score headlines");
+	q->model.titles = q->titles;
+	return GRAF_STATUS_OK;
+}
+
 /* Prepare Q's statements and bind its expressions. */
 static graf_status_t
 queryPrepare(graf_query *q)
@@ -430,6 +476,15 @@ queryPrepare(graf_query *q)
 		limit = -1;
 		offset = 0;
 	}
+	grafi_rank_model_init(&q->model);
+	q->model.k1 = q->opts.rank.k1;
+	q->model.b = q->opts.rank.b;
+	q->model.proximity = q->opts.rank.proximity;
+	q->model.phrase_boost = q->opts.rank.phrase_boost;
+	q->model.title_weight = q->opts.rank.title_weight;
+	if (q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
+	    queryScoreTitles(q) != GRAF_STATUS_OK)
+		return q->status;
 	rc = sqlite3_prepare_v2(db, rank_sql, -1, &q->rank, NULL);
 	/* Offsets need the MATCH (graf_matches() reads its phrase
 	 * instances); plain text is a cheaper rowid lookup. */
@@ -452,15 +507,20 @@ queryPrepare(graf_query *q)
 		sqlite3_bind_text(q->rank, 2, q->cq.title_match, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q->rank, 3, limit);
 	sqlite3_bind_int64(q->rank, 4, offset);
+	grafi_rank_bind(q->rank, 5, &q->model);
 	return GRAF_STATUS_OK;
 }
 
 static bool
 queryOptionsValid(const graf_search_options *o)
 {
+	const graf_rank_options *r = &o->rank;
+
 	return o->limit >= 0 && o->offset >= 0 && o->context >= 0 &&
 	       o->context <= GRAFI_MAX_PARAGRAPHS && (unsigned)o->unit < GRAF_UNIT_LAST &&
-	       (unsigned)o->match < GRAF_MATCH_LAST;
+	       (unsigned)o->match < GRAF_MATCH_LAST && r->k1 >= 0 && r->k1 <= 100 &&
+	       r->b >= 0 && r->b <= 1 && r->title_weight >= 0 && r->proximity >= 0 &&
+	       r->phrase_boost >= 0;
 }
 
 graf_status_t

@@ -37,6 +37,11 @@ enum {
 	OPT_OFFSET,
 	OPT_RUN_TAG,
 	OPT_TOPIC_FIELD,
+	OPT_K1,
+	OPT_B,
+	OPT_TITLE_WEIGHT,
+	OPT_PROXIMITY,
+	OPT_PHRASE_BOOST,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -67,6 +72,13 @@ static const graf_option options[] = {
 	{ "run-tag", OPT_RUN_TAG, "TAG", "the run tag of --format trec (default: graf)", NULL },
 	{ "color", OPT_COLOR, "WHEN", "highlight matches: auto (on a terminal), always, never",
 	  color_keywords },
+	{ "k1", OPT_K1, "X", "ranking: BM25 k1, term-frequency saturation", NULL },
+	{ "b", OPT_B, "X", "ranking: BM25 b, length normalisation (0..1)", NULL },
+	{ "title-weight", OPT_TITLE_WEIGHT, "X", "ranking: weight of the headline (0: off)", NULL },
+	{ "proximity", OPT_PROXIMITY, "X", "ranking: weight of query words close together (0: off)",
+	  NULL },
+	{ "phrase-boost", OPT_PHRASE_BOOST, "X",
+	  "ranking: extra for query words adjacent in query order", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -130,6 +142,20 @@ handleNumber(Args *a, const char *arg, const char *what, long max, long *out)
 }
 
 static int
+handleReal(Args *a, const char *arg, const char *what, double max, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end != arg && !*end && v >= 0 && v <= max) {
+		*out = v;
+		return 0;
+	}
+	snprintf(a->err, a->err_size, "invalid %s '%s' (a number from 0 to %g)", what, arg, max);
+	return -1;
+}
+
+static int
 handleOption(void *ctx, int key, const char *arg, int keyword)
 {
 	Args *a = ctx;
@@ -149,6 +175,13 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_QUERIES: a->queries = arg; break;
 	case OPT_RUN_TAG: a->output.run_tag = arg; break;
 	case OPT_TOPIC_FIELD: a->topic_field = (graf_topic_field_t)keyword; break;
+	case OPT_K1: return handleReal(a, arg, "--k1", 100, &a->search.rank.k1);
+	case OPT_B: return handleReal(a, arg, "--b", 1, &a->search.rank.b);
+	case OPT_TITLE_WEIGHT:
+		return handleReal(a, arg, "--title-weight", 1000, &a->search.rank.title_weight);
+	case OPT_PROXIMITY: return handleReal(a, arg, "--proximity", 1000, &a->search.rank.proximity);
+	case OPT_PHRASE_BOOST:
+		return handleReal(a, arg, "--phrase-boost", 1000, &a->search.rank.phrase_boost);
 	case OPT_COLOR: a->color = keyword; break;
 	}
 	return 0;
