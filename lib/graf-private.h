@@ -115,6 +115,10 @@ int grafi_functions_register(sqlite3 *db);
 #define GRAFI_DEFAULT_TITLE_WEIGHT 0.4
 #define GRAFI_DEFAULT_PROXIMITY 0.25
 #define GRAFI_DEFAULT_PHRASE_BOOST 1.0
+#define GRAFI_DEFAULT_FB_DOCS 10
+#define GRAFI_DEFAULT_FB_TERMS 10
+#define GRAFI_DEFAULT_FB_WEIGHT 0.2
+#define GRAFI_MAX_FB_DOCS 100
 
 /* A map from article id to score (headline scores of one query). */
 typedef struct grafi_score_map grafi_score_map;
@@ -132,7 +136,12 @@ typedef struct grafi_rank_model {
 	double proximity;            /* weight of the term-pair proximity part */
 	double phrase_boost;         /* for query words adjacent in query order */
 	const double *weights;       /* per phrase of the MATCH expression; */
-	int n_weights;               /* phrases past n_weights weigh 1 */
+	int n_weights;               /* phrases past n_weights weigh */
+	double default_weight;       /* this (1 by default) */
+	int prox_first;              /* proximity counts phrases from this one
+				  * on (added feedback words come first) */
+	sqlite3_int64 *rows_seen;    /* if set, graf_rank() stores the table's
+				  * row count here (for feedback) */
 	const grafi_score_map *titles;  /* article id -> headline score */
 	double title_weight;
 } grafi_rank_model;
@@ -149,6 +158,33 @@ int grafi_rank_register(sqlite3 *db);
 /* Bind MODEL (borrowed for the statement's life) to parameter PARAM of a
  * statement calling graf_rank(table, ?PARAM). */
 int grafi_rank_bind(sqlite3_stmt *stmt, int param, const grafi_rank_model *model);
+
+/* ------------------------------------------------------------ feedback -- */
+
+/* A first-pass paragraph: its text and score. */
+typedef struct grafi_fb_doc {
+	const char *text;
+	double score;
+} grafi_fb_doc;
+
+/* An expansion word. */
+typedef struct grafi_fb_term {
+	char *word;                  /* as written in a paragraph: query syntax */
+	char *stem;                  /* what the index holds */
+	double weight;               /* p(w|R), the chosen words sum to 1 */
+} grafi_fb_term;
+
+/*
+ * The N_TERMS words that best describe DOCS (RM3's relevance model), leaving
+ * out words in more than a tenth of the N_ROWS paragraphs.  The query's own
+ * words are among them when they describe DOCS, as RM3 intends.
+ * @param out    OUT: malloc'ed array; free with grafi_feedback_terms_free()
+ * @param n_out  OUT: its length (may be 0)
+ */
+graf_status_t grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
+				   size_t n_terms, sqlite3_int64 n_rows, grafi_fb_term **out,
+				   size_t *n_out);
+void grafi_feedback_terms_free(grafi_fb_term *terms, size_t n);
 
 /* The fts5_api of DB, or NULL when SQLite was built without FTS5. */
 struct fts5_api *grafi_fts5_api(sqlite3 *db);
@@ -299,8 +335,9 @@ typedef struct grafi_compiled_query {
 				  * when the query has only title: terms */
 	char *title_match;       /* expression for head (headlines); NULL: none */
 	char *any_match;         /* every positive word and phrase of the query
-				  * OR-ed: scores the headlines for ranking;
-				  * NULL: none */
+				  * OR-ed: scores the headlines for ranking,
+				  * anchors feedback; NULL: none */
+	int n_any;               /* number of phrases in any_match */
 	char *explain;           /* the parse, for --explain; may be NULL */
 	char **warnings;         /* things dropped or reinterpreted */
 	size_t n_warnings;

@@ -258,6 +258,11 @@ typedef struct graf_rank_options {
 				 * paragraphs' scores (0: headlines ignored) */
 	double proximity;       /* weight of query words found close together */
 	double phrase_boost;    /* extra for query words adjacent in query order */
+	int feedback;           /* expand the query with words of its best
+				 * paragraphs (pseudo-relevance feedback, RM3) */
+	int fb_docs;            /* feedback: paragraphs read */
+	int fb_terms;           /* feedback: words added */
+	double fb_weight;       /* feedback: share of the added words, 0..1 */
 } graf_rank_options;
 
 typedef struct graf_search_options {

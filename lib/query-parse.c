@@ -93,6 +93,7 @@ grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
 	}
 	out->match = parseFinish(expr);
 	out->any_match = parseFinish(any);
+	out->n_any = words;
 	if (rc != SQLITE_OK) {
 		grafi_compiled_query_release(out);
 		return grafi_sqlite_error(idx, rc, "cannot read query");

@@ -26,6 +26,7 @@ struct graf_query {
 	sqlite3_stmt *context;       /* (rowid, body) of a range of paragraphs */
 	grafi_rank_model model;      /* bound to graf_rank() in RANK */
 	grafi_score_map *titles;     /* article id -> headline score */
+	double *fb_weights;          /* phrase weights after feedback */
 	graf_status_t status;
 	long produced;               /* hits handed out */
 	long skipped;                /* hits skipped for the offset (article unit) */
@@ -59,6 +60,10 @@ graf_search_options_init(graf_search_options *opts)
 	opts->rank.title_weight = GRAFI_DEFAULT_TITLE_WEIGHT;
 	opts->rank.proximity = GRAFI_DEFAULT_PROXIMITY;
 	opts->rank.phrase_boost = GRAFI_DEFAULT_PHRASE_BOOST;
+	opts->rank.feedback = 0;
+	opts->rank.fb_docs = GRAFI_DEFAULT_FB_DOCS;
+	opts->rank.fb_terms = GRAFI_DEFAULT_FB_TERMS;
+	opts->rank.fb_weight = GRAFI_DEFAULT_FB_WEIGHT;
 }
 
 /* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
@@ -138,6 +143,7 @@ queryFree(graf_query *q)
 	sqlite3_finalize(q->article);
 	sqlite3_finalize(q->context);
 	grafi_score_map_free(q->titles);
+	free(q->fb_weights);
 	queryClearContext(q);
 	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
@@ -455,6 +461,123 @@ queryScoreTitles(graf_query *q)
 	return GRAF_STATUS_OK;
 }
 
+/*
+ * First pass of pseudo-relevance feedback: the best OPTS.rank.fb_docs
+ * paragraphs for Q as it stands.  OUT: DOCS (texts malloc'ed) and N_ROWS,
+ * the number of paragraphs in the index.
+ */
+static graf_status_t
+queryFeedbackDocs(graf_query *q, grafi_fb_doc *docs, size_t *n_docs, sqlite3_int64 *n_rows)
+{
+	grafi_rank_model model = q->model;
+	sqlite3_stmt *rank = NULL, *text = NULL;
+	sqlite3_int64 rowids[GRAFI_MAX_FB_DOCS];
+	size_t n = 0;
+	int rc;
+
+	model.rows_seen = n_rows;
+	rc = sqlite3_prepare_v2(q->idx->db, q->cq.title_match ? rank_sql_para_title : rank_sql_para,
+				-1, &rank, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(q->idx->db, text_sql_plain, -1, &text, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(rank, 1, q->cq.match, -1, SQLITE_STATIC);
+		if (q->cq.title_match)
+			sqlite3_bind_text(rank, 2, q->cq.title_match, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(rank, 3, q->opts.rank.fb_docs);
+		sqlite3_bind_int64(rank, 4, 0);
+		grafi_rank_bind(rank, 5, &model);
+		while (n < (size_t)q->opts.rank.fb_docs && (rc = sqlite3_step(rank)) == SQLITE_ROW) {
+			rowids[n] = sqlite3_column_int64(rank, 0);
+			docs[n].score = sqlite3_column_double(rank, 1);
+			docs[n].text = NULL;
+			n++;
+		}
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(text, 2, rowids[i]);
+		rc = sqlite3_step(text);
+		if (rc == SQLITE_ROW) {
+			docs[i].text = strdup((const char *)sqlite3_column_text(text, 0));
+			rc = docs[i].text ? SQLITE_OK : SQLITE_NOMEM;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_CORRUPT;
+		}
+		sqlite3_reset(text);
+	}
+	sqlite3_finalize(rank);
+	sqlite3_finalize(text);
+	*n_docs = n;
+	if (rc != SQLITE_OK)
+		return queryFail(q, rc, "cannot run feedback");
+	return GRAF_STATUS_OK;
+}
+
+/*
+ * Expand Q's expression with the words of its best paragraphs (RM3): the
+ * original phrases weigh 1 - fb_weight, the added words share fb_weight in
+ * proportion to their relevance-model probability.  With every word
+ * required, the added words only rank, they never widen the match:
+ *     ("w1" OR ... OR <any>) AND (<original>)
+ * With --any they widen it too, as RM3 does:
+ *     "w1" OR ... OR (<original>)
+ * The added words come first, so that their phrase numbers are known.
+ */
+static graf_status_t
+queryFeedback(graf_query *q)
+{
+	grafi_fb_doc docs[GRAFI_MAX_FB_DOCS];
+	grafi_fb_term *terms = NULL;
+	size_t n_docs = 0, n_terms = 0;
+	sqlite3_int64 n_rows = 0;
+	double lambda = q->opts.rank.fb_weight;
+	bool all = q->opts.match == GRAF_MATCH_ALL;
+	sqlite3_str *expr = NULL;
+	graf_status_t st;
+
+	st = queryFeedbackDocs(q, docs, &n_docs, &n_rows);
+	if (st == GRAF_STATUS_OK && n_docs > 0)
+		st = grafi_feedback_terms(q->idx, docs, n_docs, (size_t)q->opts.rank.fb_terms, n_rows,
+					  &terms, &n_terms);
+	if (st == GRAF_STATUS_OK && n_terms > 0) {
+		size_t n_weights = n_terms + (all ? (size_t)q->cq.n_any : 0);
+
+		q->fb_weights = calloc(n_weights, sizeof *q->fb_weights);
+		expr = sqlite3_str_new(q->idx->db);
+		for (size_t i = 0; q->fb_weights && i < n_terms; i++) {
+			q->fb_weights[i] = lambda * (double)q->cq.n_any * terms[i].weight;
+			sqlite3_str_appendf(expr, "%s\"%w\"", i ? " OR " : "", terms[i].word);
+		}
+		if (all)
+			sqlite3_str_appendf(expr, " OR %s) AND (%s)", q->cq.any_match, q->cq.match);
+		else
+			sqlite3_str_appendf(expr, " OR (%s)", q->cq.match);
+		{
+			char *e = sqlite3_str_finish(expr);
+			char *full = e ? grafi_strdup_printf("%s%s", all ? "(" : "", e) : NULL;
+
+			sqlite3_free(e);
+			if (!q->fb_weights || !full) {
+				free(full);
+				st = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+			} else {
+				free(q->cq.match);
+				q->cq.match = full;
+				q->model.weights = q->fb_weights;
+				q->model.n_weights = (int)n_weights;
+				q->model.default_weight = 1.0 - lambda;
+				q->model.prox_first = (int)n_weights;
+			}
+		}
+	}
+	for (size_t i = 0; i < n_docs; i++)
+		free((char *)docs[i].text);
+	grafi_feedback_terms_free(terms, n_terms);
+	return st;
+}
+
 /* Prepare Q's statements and bind its expressions. */
 static graf_status_t
 queryPrepare(graf_query *q)
@@ -485,6 +608,13 @@ queryPrepare(graf_query *q)
 	if (q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
 	    queryScoreTitles(q) != GRAF_STATUS_OK)
 		return q->status;
+	if (q->opts.rank.feedback && q->opts.match != GRAF_MATCH_RAW && q->cq.match &&
+	    q->cq.any_match) {
+		graf_status_t st = queryFeedback(q);
+
+		if (st != GRAF_STATUS_OK)
+			return q->status = st;
+	}
 	rc = sqlite3_prepare_v2(db, rank_sql, -1, &q->rank, NULL);
 	/* Offsets need the MATCH (graf_matches() reads its phrase
 	 * instances); plain text is a cheaper rowid lookup. */
@@ -520,7 +650,8 @@ queryOptionsValid(const graf_search_options *o)
 	       o->context <= GRAFI_MAX_PARAGRAPHS && (unsigned)o->unit < GRAF_UNIT_LAST &&
 	       (unsigned)o->match < GRAF_MATCH_LAST && r->k1 >= 0 && r->k1 <= 100 &&
 	       r->b >= 0 && r->b <= 1 && r->title_weight >= 0 && r->proximity >= 0 &&
-	       r->phrase_boost >= 0;
+	       r->phrase_boost >= 0 && r->fb_docs >= 1 && r->fb_docs <= GRAFI_MAX_FB_DOCS &&
+	       r->fb_terms >= 1 && r->fb_terms <= 1000 && r->fb_weight >= 0 && r->fb_weight <= 1;
 }
 
 graf_status_t

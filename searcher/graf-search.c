@@ -42,6 +42,11 @@ enum {
 	OPT_TITLE_WEIGHT,
 	OPT_PROXIMITY,
 	OPT_PHRASE_BOOST,
+	OPT_FEEDBACK,
+	OPT_NO_FEEDBACK,
+	OPT_FB_DOCS,
+	OPT_FB_TERMS,
+	OPT_FB_WEIGHT,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -79,6 +84,13 @@ static const graf_option options[] = {
 	  NULL },
 	{ "phrase-boost", OPT_PHRASE_BOOST, "X",
 	  "ranking: extra for query words adjacent in query order", NULL },
+	{ "feedback", OPT_FEEDBACK, NULL,
+	  "expand queries with words of their best paragraphs (default with --queries)", NULL },
+	{ "no-feedback", OPT_NO_FEEDBACK, NULL, "no feedback (default for a single query)", NULL },
+	{ "fb-docs", OPT_FB_DOCS, "N", "feedback: paragraphs to read (default 10)", NULL },
+	{ "fb-terms", OPT_FB_TERMS, "N", "feedback: words to add (default 10)", NULL },
+	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.2)",
+	  NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -118,6 +130,7 @@ typedef struct Args {
 	graf_topic_field_t topic_field;
 	int color;
 	bool count, help, version;
+	int feedback;                /* -1: the default for the mode */
 	char *err;
 	size_t err_size;
 } Args;
@@ -180,6 +193,23 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_TITLE_WEIGHT:
 		return handleReal(a, arg, "--title-weight", 1000, &a->search.rank.title_weight);
 	case OPT_PROXIMITY: return handleReal(a, arg, "--proximity", 1000, &a->search.rank.proximity);
+	case OPT_FEEDBACK: a->feedback = 1; break;
+	case OPT_NO_FEEDBACK: a->feedback = 0; break;
+	case OPT_FB_DOCS: {
+		long v;
+		if (handleNumber(a, arg, "--fb-docs", 100, &v) || v < 1)
+			return -1;
+		a->search.rank.fb_docs = (int)v;
+		break;
+	}
+	case OPT_FB_TERMS: {
+		long v;
+		if (handleNumber(a, arg, "--fb-terms", 1000, &v) || v < 1)
+			return -1;
+		a->search.rank.fb_terms = (int)v;
+		break;
+	}
+	case OPT_FB_WEIGHT: return handleReal(a, arg, "--fb-weight", 1, &a->search.rank.fb_weight);
 	case OPT_PHRASE_BOOST:
 		return handleReal(a, arg, "--phrase-boost", 1000, &a->search.rank.phrase_boost);
 	case OPT_COLOR: a->color = keyword; break;
@@ -293,6 +323,7 @@ main(int argc, char **argv)
 	int first, status = EXIT_ERROR;
 
 	graf_search_options_init(&a.search);
+	a.feedback = -1;
 	a.err = err;
 	a.err_size = sizeof err;
 	first = graf_cli_parse(&program, argc, argv, handleOption, &a, err, sizeof err);
@@ -318,6 +349,9 @@ main(int argc, char **argv)
 	}
 	if (!a.index)
 		a.index = graf_cli_default_index();
+	/* People expect to see what they typed; batch runs rank better with
+	 * feedback (doc/ranking.md has the figures). */
+	a.search.rank.feedback = a.feedback >= 0 ? a.feedback : a.queries != NULL;
 	if (!a.queries && !(query = joinWords(argv + first, argc - first))) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return EXIT_ERROR;
