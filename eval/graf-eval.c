@@ -73,6 +73,8 @@ typedef struct Args {
 	size_t err_size;
 } Args;
 
+/* graf_cli_parse()'s callback: record one option in the Args CTX; -1 with
+ * a message in a->err for a bad value. */
 static int
 handleOption(void *ctx, int key, const char *arg, int keyword)
 {

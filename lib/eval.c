@@ -98,12 +98,14 @@ evalFail(char **error_message, graf_status_t status, const char *fmt, ...)
 	return status;
 }
 
+/* The out-of-memory failure, with its message. */
 static graf_status_t
 evalNomem(char **error_message)
 {
 	return evalFail(error_message, GRAF_STATUS_NOMEM, "out of memory");
 }
 
+/* Free what F owns and zero it; safe on a zeroed file. */
 static void
 evalFileRelease(EvalFile *f)
 {
@@ -345,6 +347,7 @@ evalCopy(const char *data, size_t len)
 	return b;
 }
 
+/* Parse BUF (owned from now on, freed on failure) into a new *OUT. */
 static graf_status_t
 evalQrelsLoad(const char *name, char *buf, size_t len, graf_eval_qrels **out,
 	      char **error_message)
@@ -411,6 +414,7 @@ graf_eval_qrels_free(graf_eval_qrels *qrels)
 	free(qrels);
 }
 
+/* Parse BUF (owned from now on, freed on failure) into a new *OUT. */
 static graf_status_t
 evalRunLoad(const char *name, char *buf, size_t len, graf_eval_run **out, char **error_message)
 {
@@ -502,6 +506,8 @@ typedef struct EvalQuery {
 	long level;              /* relevance level (-l) */
 } EvalQuery;
 
+/* True if result I counts as relevant for the binary measures: its
+ * judgement reaches the level (trec_eval compares the raw value). */
 static bool
 evalIsRel(const EvalQuery *q, long i)
 {
@@ -1071,6 +1077,7 @@ evalSelectOne(const char *spec, EvalSelection *sel, char **error_message)
 			(int)len, spec);
 }
 
+/* Free the parameters parsed into SEL. */
 static void
 evalSelectionRelease(EvalSelection sel[M_LAST])
 {
@@ -1183,6 +1190,7 @@ evalCmpDocno(const void *a, const void *b)
 	return c;
 }
 
+/* Order of longs, highest first (the ideal ranking's gains). */
 static int
 evalCmpLongDesc(const void *a, const void *b)
 {
@@ -1533,6 +1541,8 @@ evalWriteLine(FILE *out, const EvalColumn *c, const char *qid, double v)
 		fprintf(out, "%-22s\t%s\t%6.4f\n", c->name, qid, v);
 }
 
+/* trec_eval's output: with PER_QUERY each query's values (those that have
+ * per-query values), then the runid line and the summary. */
 static void
 evalWriteText(const graf_eval_result *res, int per_query, FILE *out)
 {
