@@ -14,7 +14,7 @@ EVAL="$abs_top_builddir/eval/graf-eval"
 DATA="$abs_top_srcdir/tests/data/eval"
 TAB=$(printf '\t')
 
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/T200-eval.XXXXXX") || exit 99
+tmp=$(mktemp -d "$abs_top_builddir/tests/cli/T200-eval.tmp.XXXXXX") || exit 99
 trap 'rm -rf "$tmp"' EXIT HUP INT TERM
 
 failures=0
