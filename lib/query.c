@@ -19,6 +19,7 @@ struct graf_query {
 	graf_index *idx;
 	struct graf_query *next;     /* in idx->queries */
 	graf_search_options opts;
+	char *query_text;            /* the query as given (for suggestions) */
 	grafi_compiled_query cq;
 	sqlite3_stmt *rank;          /* (rowid, score), best first */
 	sqlite3_stmt *text;          /* (body, matches) of one rowid */
@@ -51,13 +52,20 @@ graf_search_options_init(graf_search_options *opts)
 }
 
 /* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
- * ?3 and ?4 the limit and offset (paragraph unit only). */
+ * ?3 and ?4 the limit and offset (paragraph unit only), ?5 the headlines to
+ * leave out when there is no ?2 to fold them into, ?6 the paragraphs to
+ * leave out when there is no ?1.  The compiler (query-emit.c) sets at most
+ * one of each pair. */
 static const char rank_sql_para[] =
 	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
 	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
 static const char rank_sql_para_title[] =
 	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
 	"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2) "
+	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
+static const char rank_sql_para_not_title[] =
+	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"AND (rowid >> " GRAFI_PARA_BITS_SQL ") NOT IN (SELECT rowid FROM head WHERE head MATCH ?5) "
 	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
 /* Only title: terms: the matching articles, best headline first, each with
  * all its paragraphs in order. */
@@ -68,6 +76,15 @@ static const char rank_sql_title[] =
 	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") "
 	"AND (h.id << " GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL " "
 	"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4";
+/* The same, without the paragraphs that match ?6. */
+static const char rank_sql_title_not_para[] =
+	"WITH h AS MATERIALIZED (SELECT rowid AS id, -bm25(head) AS score FROM head "
+	"WHERE head MATCH ?2) "
+	"SELECT p.rowid, h.score FROM h JOIN para AS p "
+	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") "
+	"AND (h.id << " GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL " "
+	"WHERE p.rowid NOT IN (SELECT rowid FROM para WHERE para MATCH ?6) "
+	"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4";
 
 static const char text_sql_match[] =
 	"SELECT body, graf_matches(para) FROM para WHERE para MATCH ?1 AND rowid = ?2";
@@ -75,6 +92,16 @@ static const char text_sql_plain[] = "SELECT body, '' FROM para WHERE rowid = ?2
 static const char article_sql[] =
 	"SELECT a.docid, s.path, a.title FROM article AS a JOIN source AS s ON s.id = a.source "
 	"WHERE a.id = ?1";
+
+/* Make S one line: control characters (FTS5 quotes the query text in its
+ * messages) become spaces. */
+static void
+queryOneLine(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
 
 /* Record an SQLite failure on Q; raw FTS5 syntax errors are query errors. */
 static graf_status_t
@@ -87,6 +114,7 @@ queryFail(graf_query *q, int rc, const char *what)
 					sqlite3_errmsg(idx->db));
 	else
 		q->status = grafi_sqlite_error(idx, rc, what);
+	queryOneLine(idx->errmsg);
 	return q->status;
 }
 
@@ -108,6 +136,7 @@ queryFree(graf_query *q)
 	sqlite3_finalize(q->text);
 	sqlite3_finalize(q->article);
 	grafi_compiled_query_release(&q->cq);
+	free(q->query_text);
 	free(q->seen);
 	free(q->body);
 	free(q->spans);
@@ -337,8 +366,12 @@ queryPrepare(graf_query *q)
 
 	if (q->cq.match && q->cq.title_match)
 		rank_sql = rank_sql_para_title;
+	else if (q->cq.match && q->cq.title_exclude)
+		rank_sql = rank_sql_para_not_title;
 	else if (q->cq.match)
 		rank_sql = rank_sql_para;
+	else if (q->cq.exclude)
+		rank_sql = rank_sql_title_not_para;
 	else
 		rank_sql = rank_sql_title;
 	if (q->opts.unit == GRAF_UNIT_ARTICLE) {
@@ -360,6 +393,10 @@ queryPrepare(graf_query *q)
 	}
 	if (q->cq.title_match)
 		sqlite3_bind_text(q->rank, 2, q->cq.title_match, -1, SQLITE_STATIC);
+	if (q->cq.title_exclude)
+		sqlite3_bind_text(q->rank, 5, q->cq.title_exclude, -1, SQLITE_STATIC);
+	if (q->cq.exclude)
+		sqlite3_bind_text(q->rank, 6, q->cq.exclude, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q->rank, 3, limit);
 	sqlite3_bind_int64(q->rank, 4, offset);
 	return GRAF_STATUS_OK;
@@ -390,6 +427,11 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 	}
 	q->next = idx->queries;
 	idx->queries = q;
+	q->query_text = strdup(text);
+	if (!q->query_text) {
+		graf_query_free(q);
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
 
 	st = grafi_query_compile(idx, text, q->opts.match, &q->cq);
 	if (st == GRAF_STATUS_OK)
@@ -409,4 +451,31 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 	}
 	*out = q;
 	return GRAF_STATUS_OK;
+}
+
+const char *
+graf_query_explain(const graf_query *q)
+{
+	return q->opts.explain ? q->cq.explain : NULL;
+}
+
+size_t
+graf_query_warning_count(const graf_query *q)
+{
+	return q->cq.n_warnings;
+}
+
+const char *
+graf_query_warning(const graf_query *q, size_t i)
+{
+	return i < q->cq.n_warnings ? q->cq.warnings[i] : NULL;
+}
+
+graf_status_t
+graf_query_suggest(graf_query *q, char **out)
+{
+	*out = NULL;
+	if (q->opts.match == GRAF_MATCH_RAW)
+		return GRAF_STATUS_OK;
+	return grafi_suggest(q->idx, q->query_text, q->cq.words, q->cq.n_words, out);
 }

@@ -27,6 +27,7 @@ enum {
 	OPT_COLOR = 256,
 	OPT_ANY,
 	OPT_RAW,
+	OPT_EXPLAIN,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -36,6 +37,7 @@ static const graf_option options[] = {
 	{ "limit", OPT_LIMIT, "N", "show at most N hits (default 10; 0: all)", NULL },
 	{ "any", OPT_ANY, NULL, "any word may match (ranked), instead of all words", NULL },
 	{ "raw", OPT_RAW, NULL, "pass the query to FTS5 as is (FTS5 query syntax)", NULL },
+	{ "explain", OPT_EXPLAIN, NULL, "show how the query was read, then the results", NULL },
 	{ "color", OPT_COLOR, "WHEN", "highlight matches: auto (on a terminal), always, never",
 	  color_keywords },
 	{ NULL, 0, NULL, NULL, NULL },
@@ -47,16 +49,31 @@ static const graf_program program = {
 	.summary =
 		"Search a graf index for the paragraphs that contain every word of QUERY,\n"
 		"best first (BM25), with the article headline, file:paragraph and score.\n"
-		"Words are matched by their stems: 'controls' finds 'control'.",
+		"Words are matched by their stems: 'controls' finds 'control'.\n"
+		"\n"
+		"Query language (doc/query-language.md):\n"
+		"  word word       both words (AND)         a OR b      either word\n"
+		"  \"a phrase\"      the words in order       -word       paragraphs without it\n"
+		"  licen*          words starting so        ( ... )     group\n"
+		"  NEAR(a b, 5)    within 5 words           a NEAR/5 b  the same\n"
+		"  title:word      articles whose headline has the word; title:(a OR b)\n"
+		"  OR binds tighter than AND: 'chips China OR Beijing' is chips AND (China\n"
+		"  OR Beijing).  Lower-case and/or/not are words.  U.S., open-source, 3.5\n"
+		"  are phrases of their parts.  Anything else is read as words; what had to\n"
+		"  be dropped is reported as a warning.",
 	.options = options,
 	.has_index = 1,
 	.epilogue =
 		"Examples:\n"
 		"  " PROG " export controls\n"
 		"  " PROG " -n 3 --color=always \"rare earths\" | less -R\n"
+		"  " PROG " -- chips China -H20     (after '--', -words are not options)\n"
+		"  " PROG " 'title:nvidia licen*'\n"
 		"\n"
+		"When nothing matches, close indexed words are suggested on stderr.\n"
 		"Exit status: 0 if a paragraph matched, 1 if none did, 2 on an error\n"
-		"(bad option, missing or unreadable index, bad query).\n",
+		"(bad option, missing or unreadable index, a query with no word to\n"
+		"search for or only exclusions, invalid UTF-8, a query over the limits).\n",
 };
 
 typedef struct Args {
@@ -85,6 +102,7 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 		break;
 	case OPT_ANY: a->search.match = GRAF_MATCH_ANY; break;
 	case OPT_RAW: a->search.match = GRAF_MATCH_RAW; break;
+	case OPT_EXPLAIN: a->search.explain = 1; break;
 	case OPT_COLOR: a->color = keyword; break;
 	}
 	return 0;
@@ -114,6 +132,20 @@ joinWords(char **words, int n)
 	return s;
 }
 
+/* After a query that found nothing: "did you mean", on stderr.  A failure
+ * here is only a warning: the search itself went fine. */
+static void
+suggestWords(graf_index *idx, graf_query *q)
+{
+	char *better = NULL;
+
+	if (graf_query_suggest(q, &better) != GRAF_STATUS_OK)
+		fprintf(stderr, PROG ": warning: no suggestions: %s\n", graf_index_errmsg(idx));
+	else if (better)
+		fprintf(stderr, PROG ": no match; did you mean: %s\n", better);
+	free(better);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -133,7 +165,12 @@ main(int argc, char **argv)
 	a.err_size = sizeof err;
 	first = graf_cli_parse(&program, argc, argv, handleOption, &a, err, sizeof err);
 	if (first < 0) {
-		fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", err);
+		fprintf(stderr, PROG ": %s\n", err);
+		/* "graf-search H20 -RTX": the exclusion looks like an option. */
+		if (strncmp(err, "unknown option '-", 17) == 0 && err[17] != '-')
+			fprintf(stderr, PROG ": to exclude words, put '--' before the query: "
+				PROG " -- H20 -RTX\n");
+		fprintf(stderr, "Try '" PROG " --help' for more information.\n");
 		return EXIT_ERROR;
 	}
 	if (a.help) {
@@ -173,6 +210,10 @@ main(int argc, char **argv)
 		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
 		goto done;
 	}
+	for (size_t i = 0; i < graf_query_warning_count(q); i++)
+		fprintf(stderr, PROG ": warning: %s\n", graf_query_warning(q, i));
+	if (graf_query_explain(q))
+		printf("%s\n", graf_query_explain(q));
 	graf_output_begin(out, query, NULL);
 	while ((hit = graf_query_next(q))) {
 		graf_output_hit(out, hit);
@@ -188,6 +229,8 @@ main(int argc, char **argv)
 		goto done;
 	}
 	status = hits > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+	if (hits == 0)
+		suggestWords(idx, q);
 done:
 	graf_query_free(q);
 	graf_output_free(out);
