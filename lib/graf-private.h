@@ -332,6 +332,7 @@ typedef struct grafi_qnode {
 	bool quoted;             /* written as "a phrase" */
 	bool prefix;             /* word*: the last token is a prefix */
 	bool title;              /* title:word: searched in headlines */
+	bool group;              /* written in parentheses */
 	grafi_qtoken *tokens;    /* at least one */
 	size_t n_tokens;
 	/* groups */
@@ -356,12 +357,15 @@ typedef struct grafi_query_ast {
  * groups of the same kind are merged, one-child groups removed, exclusions
  * that cannot be expressed dropped with a warning.  Never fails on odd
  * input: what cannot be read is dropped or reread with a warning.
+ * ANY: the root's items will be OR'ed (--any), so a parenthesised group
+ * there stays one item instead of merging into the root.
  * @param out  OUT: filled on success; release with grafi_query_ast_release()
  * @retval GRAF_STATUS_BAD_QUERY  a limit was exceeded, or nothing is left
  *                                to search for; the message is on IDX
  * @retval GRAF_STATUS_NOMEM, or the tokenizer's failure
  */
-graf_status_t grafi_query_parse(graf_index *idx, const char *text, grafi_query_ast *out);
+graf_status_t grafi_query_parse(graf_index *idx, const char *text, bool any,
+				grafi_query_ast *out);
 
 /* Free what AST owns and zero it; safe on a zeroed one. */
 void grafi_query_ast_release(grafi_query_ast *ast);

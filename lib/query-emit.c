@@ -120,6 +120,13 @@ emitAnd(sqlite3_str *s, const grafi_qnode *first, EmitField field, const char *o
 {
 	size_t np = emitCount(first, field, false), nn = emitCount(first, field, true);
 
+	if (np == 1 && nn == 0) {
+		/* One item alone needs no parentheses: "a" OR "b". */
+		for (const grafi_qnode *c = first; c; c = c->next)
+			if (emitWants(c, field) && !c->negated)
+				emitNode(s, c);
+		return;
+	}
 	if (np > 1 && nn > 0)
 		sqlite3_str_appendchar(s, 1, '(');
 	emitJoin(s, first, field, false, op);
@@ -296,7 +303,7 @@ grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
 		return GRAF_STATUS_OK;
 	}
 
-	st = grafi_query_parse(idx, text, &ast);
+	st = grafi_query_parse(idx, text, match == GRAF_MATCH_ANY, &ast);
 	if (st != GRAF_STATUS_OK)
 		return st;
 	ok = emitRoot(ast.root, match == GRAF_MATCH_ANY, out);

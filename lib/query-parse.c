@@ -113,6 +113,7 @@ typedef struct Parser {
 	graf_status_t st;            /* sticky: once set, everything unwinds */
 	size_t n_words;              /* tokens of the terms read so far */
 	int title;                   /* > 0 while reading under title: */
+	bool any;                    /* --any: see grafi_query_parse() */
 
 	/* The tokens of the term being read (parseToken). */
 	grafi_qtoken *scratch;
@@ -411,6 +412,7 @@ parseNearGroup(Parser *p, const grafi_qlex_token *open)
 {
 	grafi_qnode *g = parseNode(p, GRAFI_QNODE_NEAR, open->start, open->end);
 	size_t end = open->end;
+	int parens = 0;              /* '(' ignored inside, to skip their ')' */
 	grafi_qlex_token t;
 	char sn[PARSE_SNIPPET];
 
@@ -426,8 +428,14 @@ parseNearGroup(Parser *p, const grafi_qlex_token *open)
 			parseWarn(p, "'NEAR(' not closed; closed at the end of the query");
 			break;
 		}
-		if (t.type == GRAFI_QLEX_RPAREN)
+		if (t.type == GRAFI_QLEX_RPAREN && parens == 0)
 			break;
+		if (t.type == GRAFI_QLEX_RPAREN) {
+			parens--;
+			continue;
+		}
+		if (t.type == GRAFI_QLEX_LPAREN || t.type == GRAFI_QLEX_NEAR_GROUP)
+			parens++;
 		if (t.type == GRAFI_QLEX_COMMA) {
 			const grafi_qlex_token *d = parsePeek(p);
 			long dist = 0;
@@ -492,6 +500,8 @@ parsePrimary(Parser *p, int depth)
 		}
 		before = p->consumed;
 		inner = parseAnd(p, depth + 1);
+		if (inner)
+			inner->group = true;
 		if (parsePeek(p)->type == GRAFI_QLEX_RPAREN) {
 			grafi_qlex_token r;
 
@@ -751,6 +761,20 @@ fieldsDemote(grafi_qnode *n)
 		fieldsDemote(c);
 }
 
+/* True if F, a child of the root (PARENT is GRAFI_QNODE_LAST), must stay
+ * one item: with --any, "(a b) c" is (a AND b) OR c.  A group of exclusions
+ * only still merges: its exclusions apply to the whole query. */
+static bool
+parseKeepGroup(const Parser *p, const grafi_qnode *f, grafi_qkind_t parent)
+{
+	if (!p->any || parent != GRAFI_QNODE_LAST || !f->group || f->kind != GRAFI_QNODE_AND)
+		return false;
+	for (const grafi_qnode *c = f->first; c; c = c->next)
+		if (!c->negated)
+			return true;
+	return false;
+}
+
 /*
  * Normalise N, a child of a PARENT node (GRAFI_QNODE_LAST: N is the root),
  * bottom up.  Returns the node to put in N's place, or NULL to drop it.
@@ -782,7 +806,7 @@ parseFix(Parser *p, grafi_qnode *n, grafi_qkind_t parent)
 		f = parseFix(p, c, n->kind);
 		if (!f)
 			continue;
-		if (f->kind == n->kind && !f->negated) {
+		if (f->kind == n->kind && !f->negated && !parseKeepGroup(p, f, parent)) {
 			/* Merge "a (b c)" into "a b c", "a OR (b OR c)" alike. */
 			for (grafi_qnode *g = f->first, *gn; g; g = gn) {
 				gn = g->next;
@@ -827,7 +851,7 @@ parseFixFields(Parser *p, grafi_qnode *root)
 }
 
 graf_status_t
-grafi_query_parse(graf_index *idx, const char *text, grafi_query_ast *out)
+grafi_query_parse(graf_index *idx, const char *text, bool any, grafi_query_ast *out)
 {
 	Parser p = { 0 };
 	grafi_qnode *root;
@@ -841,6 +865,7 @@ grafi_query_parse(graf_index *idx, const char *text, grafi_query_ast *out)
 	p.idx = idx;
 	p.text = text;
 	p.ast = out;
+	p.any = any;
 	grafi_qlex_init(&p.lx, text, strlen(text));
 
 	root = parseAnd(&p, 0);
