@@ -741,9 +741,19 @@ START_TEST(test_api_suggest)
 	suggest("Nvidai semiconductrs", &s);
 	ck_assert_pstr_eq(s, "Nvidia semiconductors");
 	free(s);
-	/* Not a stem: the indexed stem of "agency"-like words is not shown. */
+	/* Words as written, not stems ("govern"); in the case style typed:
+	 * lower, capital first, or (anything else) as the text has it. */
 	suggest("goverment", &s);
 	ck_assert_pstr_eq(s, "government");
+	free(s);
+	suggest("bejing", &s);
+	ck_assert_pstr_eq(s, "beijing");
+	free(s);
+	suggest("Presidnt Trump", &s);
+	ck_assert_pstr_eq(s, "President Trump");
+	free(s);
+	suggest("NVIDAI", &s);
+	ck_assert_pstr_eq(s, "Nvidia");
 	free(s);
 	/* Operators and known words are kept; only unknown words change. */
 	suggest("title:nvidia \"rare earts\" -copper", &s);
