@@ -68,6 +68,7 @@ emitTerm(sqlite3_str *s, const grafi_qnode *n)
 	sqlite3_str_appendall(s, " *");
 }
 
+/* True if N, one of the root's children, belongs to FIELD. */
 static bool
 emitWants(const grafi_qnode *n, EmitField field)
 {

@@ -83,6 +83,7 @@ arenaAlloc(struct grafi_arena *a, size_t n)
 	return mem;
 }
 
+/* Free A and everything allocated from it.  Accepts NULL. */
 static void
 arenaFree(struct grafi_arena *a)
 {

@@ -366,6 +366,8 @@ typedef struct SurfaceContext {
 	int start, end;         /* its bytes, once found */
 } SurfaceContext;
 
+/* xToken callback: find the bytes of the token at position C->want; stops
+ * the tokenizer (SQLITE_DONE) there. */
 static int
 suggestSurfaceToken(void *p, int tflags, const char *token, int n_token, int start, int end)
 {

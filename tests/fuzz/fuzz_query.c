@@ -58,6 +58,7 @@ fuzzBug(const char *what, const char *detail)
 	abort();
 }
 
+/* At exit: close the index and remove its temporary directory. */
 static void
 fuzzCleanup(void)
 {
@@ -181,6 +182,7 @@ fuzzRun(const char *text, const graf_search_options *opts, bool compiled)
 	graf_query_free(q);
 }
 
+/* One input: options byte, then the query (see the file comment). */
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
