@@ -34,7 +34,7 @@ texts() {
 }
 
 expect_status() {
-	[ "$status" -eq "$1" ] || fail "$2: exit status $status, want $1 ($(head -c 300 "$tmp/err"))"
+	[ "$status" -eq "$1" ] || fail "$2: exit status $status, want $1 ($(sed -n 1,3p "$tmp/err"))"
 }
 
 # Every hit contains PATTERN (grep -E), and there is at least one hit.
@@ -170,7 +170,7 @@ for q in 'OR chips' 'chips -' 'chips *' 'chips title:' 'chips NEAR(' 'chips)' 'c
 	'multi-agent chips' 'chips NEAR/3' 'chips (' '((((chips'; do
 	search -- "$q"
 	[ "$status" -le 1 ] || fail "[$q]: exit status $status: $(cat "$tmp/err")"
-	grep -v '^graf-search: \(warning\|no match\)' "$tmp/err" >/dev/null &&
+	grep -Ev '^graf-search: (warning|no match)' "$tmp/err" >/dev/null &&
 		fail "[$q]: unexpected stderr: $(cat "$tmp/err")"
 done
 
