@@ -276,6 +276,8 @@ typedef struct graf_search_options {
 	unsigned fields;        /* GRAF_HIT_* bits: what graf_query_next()
 				 * fills in beyond rank, score and article */
 	graf_rank_options rank; /* how hits are scored */
+	int explain;            /* keep the explanation graf_query_explain()
+				 * returns */
 } graf_search_options;
 
 /* Parts of a hit that cost a lookup each; a batch run that prints only ids
@@ -287,7 +289,7 @@ enum {
 };
 
 /* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words,
- * no context, all fields. */
+ * no context, all fields, default ranking, no explanation. */
 void graf_search_options_init(graf_search_options *opts);
 
 /* A [start, end) range of bytes. */
@@ -328,14 +330,24 @@ typedef struct graf_hit {
  * Parse QUERY, run it on IDX and make the results ready for
  * graf_query_next().
  *
+ * QUERY is in graf's query language (doc/query-language.md): words that
+ * must all occur, "phrases", -exclusions, word* prefixes, OR, parentheses,
+ * NEAR, title:.  Any text is accepted: what cannot be read as written is
+ * dropped or reread, and each such change is reported as a warning
+ * (graf_query_warning()).  Words are always passed to SQLite as bound
+ * parameters and quoted as FTS5 strings, so a query can never be read as
+ * SQL or as FTS5 syntax (except with GRAF_MATCH_RAW).
+ *
  * @param idx    an open index
  * @param query  the query as a user typed it (UTF-8)
  * @param opts   options; NULL for the defaults
  * @param out    OUT: the query, owned by the caller (graf_query_free()) and
  *               by IDX (freed with it); NULL on failure
- * @retval GRAF_STATUS_BAD_QUERY  the query has no searchable word, is not
- *                                valid UTF-8, or (raw mode) is not valid
- *                                FTS5; graf_index_errmsg() says which
+ * @retval GRAF_STATUS_BAD_QUERY  the query has no searchable word or only
+ *                                exclusions, is not valid UTF-8, exceeds a
+ *                                limit (64 KiB, 1000 words, parentheses 16
+ *                                deep), or (raw mode) is not valid FTS5;
+ *                                graf_index_errmsg() says which, on one line
  */
 graf_status_t graf_query_run(graf_index *idx, const char *query,
 			     const graf_search_options *opts, graf_query **out);
@@ -362,6 +374,46 @@ graf_status_t graf_query_status(const graf_query *q);
 
 /* Free Q and its hits.  NULL is a no-op. */
 void graf_query_free(graf_query *q);
+
+/*
+ * How Q was read: the query, its parse tree with the stems of each word,
+ * and the FTS5 expressions it became, several lines of text ending in a
+ * newline.
+ * @retval NULL unless Q was run with graf_search_options.explain set;
+ *         otherwise a string owned by Q, valid until graf_query_free()
+ */
+const char *graf_query_explain(const graf_query *q);
+
+/*
+ * The number of warnings about Q's text: operators that were dropped or
+ * reread, quotes and parentheses closed, words without letters or digits.
+ */
+size_t graf_query_warning_count(const graf_query *q);
+
+/*
+ * Warning I of Q (0 <= I < graf_query_warning_count()): one line, no
+ * trailing newline, such as "'OR' has nothing on its right; ignored".
+ * @retval a string owned by Q, valid until graf_query_free(); NULL when I is
+ *         out of range
+ */
+const char *graf_query_warning(const graf_query *q, size_t i);
+
+/*
+ * "Did you mean": Q's text with each word the index does not hold replaced
+ * by the closest word it does hold (as the indexed text writes it), for a
+ * query that found nothing.  Reads the index vocabulary through a TEMP
+ * fts5vocab table, so it works on a read-only index; it may take a moment
+ * on a large index, so call it only when Q found nothing.  Q's hits stay as
+ * they were.
+ * @param q    a query run with GRAF_MATCH_ALL or GRAF_MATCH_ANY (raw
+ *             queries get no suggestion)
+ * @param out  OUT: a malloc'ed string, freed by the caller; NULL when there
+ *             is nothing to suggest (every word is indexed, or no indexed
+ *             word is close)
+ * @retval GRAF_STATUS_OK, GRAF_STATUS_NOMEM, GRAF_STATUS_INTERRUPTED, or an
+ *         SQLite failure (message in graf_index_errmsg())
+ */
+graf_status_t graf_query_suggest(graf_query *q, char **out);
 
 /* ---------------------------------------------------------- query files -- */
 
@@ -404,7 +456,6 @@ int graf_query_file_next(graf_query_file *f, const char **qid, const char **text
 
 /* Free F.  NULL is a no-op. */
 void graf_query_file_close(graf_query_file *f);
-
 /* --------------------------------------------------------------- output -- */
 
 /* Output formats of graf-search (see graf-search(1) for each layout). */
