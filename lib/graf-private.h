@@ -50,6 +50,13 @@ _Static_assert(GRAFI_PARA_BITS == 24 && GRAFI_MAX_PARAGRAPHS == 16777215,
 
 /* ------------------------------------------------------------ the index -- */
 
+/* The two full-text tables. */
+enum {
+	GRAFI_TABLE_PARA = 0,    /* paragraphs */
+	GRAFI_TABLE_HEAD,        /* headlines */
+	GRAFI_TABLE_LAST
+};
+
 struct graf_index {
 	sqlite3 *db;                 /* the connection; tokenizer registered */
 	char *path;                  /* file name as given */
@@ -58,6 +65,8 @@ struct graf_index {
 	volatile sig_atomic_t interrupted;  /* set by graf_index_interrupt() */
 	struct graf_query *queries;  /* open queries, freed with the index */
 	Fts5Tokenizer *tokenizer;    /* the index's tokenizer, for queries */
+	sqlite3_stmt *vocab[GRAFI_TABLE_LAST][2];  /* stats.c: df of a term,
+						     * of a prefix */
 	fts5_tokenizer tokenizer_methods;
 	char errmsg[1024];           /* last failure, one line */
 };
@@ -144,6 +153,8 @@ typedef struct grafi_rank_model {
 				  * row count here (for feedback) */
 	const grafi_score_map *titles;  /* article id -> headline score */
 	double title_weight;
+	const double *idf;           /* per phrase (stats.c), or NULL: */
+	int n_idf;                   /* graf_rank() counts each phrase's rows */
 } grafi_rank_model;
 
 /* Fill M with the defaults (no weights, no titles). */
@@ -158,6 +169,31 @@ int grafi_rank_register(sqlite3 *db);
 /* Bind MODEL (borrowed for the statement's life) to parameter PARAM of a
  * statement calling graf_rank(table, ?PARAM). */
 int grafi_rank_bind(sqlite3_stmt *stmt, int param, const grafi_rank_model *model);
+
+/* -------------------------------------------------------------- stats -- */
+
+/* The number of rows of TABLE that contain TERM[0..LEN) (PREFIX: a term
+ * starting with it, summed over the terms, so an upper bound).  SQLite code. */
+int grafi_stats_df(graf_index *idx, int table, const char *term, int len, bool prefix,
+		   sqlite3_int64 *df);
+
+/* Rows and tokens of TABLE, as FTS5 counts them.  SQLite code. */
+int grafi_stats_totals(graf_index *idx, int table, sqlite3_int64 *n_rows,
+		       sqlite3_int64 *n_tokens);
+
+/* ln(1 + (N - df + 0.5) / (df + 0.5)). */
+double grafi_stats_idf(sqlite3_int64 n_rows, sqlite3_int64 df);
+
+/*
+ * The IDF of every phrase of EXPR (an expression graf wrote) over TABLE, in
+ * FTS5's phrase order: the sum of its words' IDFs.
+ * @param idf  OUT: malloc'ed array (caller frees), *N_IDF entries
+ */
+graf_status_t grafi_stats_phrase_idf(graf_index *idx, int table, const char *expr,
+				     double **idf, int *n_idf);
+
+/* Finalize IDX's vocabulary statements. */
+void grafi_stats_release(graf_index *idx);
 
 /* ------------------------------------------------------------ feedback -- */
 

@@ -80,6 +80,7 @@ indexFree(graf_index *idx)
 	if (!idx)
 		return;
 	grafi_query_close_all(idx);
+	grafi_stats_release(idx);
 	grafi_tokenizer_release(idx);
 	sqlite3_close(idx->db);
 	free(idx->path);

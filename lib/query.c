@@ -28,6 +28,8 @@ struct graf_query {
 	grafi_rank_model model;      /* bound to graf_rank() in RANK */
 	grafi_score_map *titles;     /* article id -> headline score */
 	double *fb_weights;          /* phrase weights after feedback */
+	double *idf;                 /* per phrase of the ranked expression */
+	double *head_idf;            /* per phrase of the headline expression */
 	graf_status_t status;
 	long produced;               /* hits handed out */
 	long skipped;                /* hits skipped for the offset (article unit) */
@@ -231,6 +233,8 @@ queryFree(graf_query *q)
 	sqlite3_finalize(q->context);
 	grafi_score_map_free(q->titles);
 	free(q->fb_weights);
+	free(q->idf);
+	free(q->head_idf);
 	queryClearContext(q);
 	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
@@ -528,6 +532,10 @@ queryScoreTitles(graf_query *q)
 	head_model.titles = NULL;
 	head_model.weights = NULL;
 	head_model.n_weights = 0;
+	if (grafi_stats_phrase_idf(q->idx, GRAFI_TABLE_HEAD, q->cq.any_match, &q->head_idf,
+				   &head_model.n_idf) != GRAF_STATUS_OK)
+		return q->status = GRAF_STATUS_SQLITE;
+	head_model.idf = q->head_idf;
 	q->titles = grafi_score_map_new();
 	if (!q->titles)
 		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
@@ -546,6 +554,32 @@ queryScoreTitles(graf_query *q)
 	if (rc != SQLITE_DONE)
 		return queryFail(q, rc, "cannot score headlines");
 	q->model.titles = q->titles;
+	return GRAF_STATUS_OK;
+}
+
+/*
+ * The IDF of each phrase of the expression Q ranks with (its paragraph
+ * expression, or its headline expression for a title-only query), from
+ * the vocabulary, into Q's model.  Raw FTS5 queries are not graf's syntax:
+ * graf_rank() counts their phrases itself.
+ */
+static graf_status_t
+queryLoadIdf(graf_query *q)
+{
+	const char *expr = q->cq.match ? q->cq.match : q->cq.title_match;
+	graf_status_t st;
+
+	free(q->idf);
+	q->idf = NULL;
+	q->model.idf = NULL;
+	q->model.n_idf = 0;
+	if (q->opts.match == GRAF_MATCH_RAW || !expr)
+		return GRAF_STATUS_OK;
+	st = grafi_stats_phrase_idf(q->idx, q->cq.match ? GRAFI_TABLE_PARA : GRAFI_TABLE_HEAD, expr,
+				    &q->idf, &q->model.n_idf);
+	if (st != GRAF_STATUS_OK)
+		return q->status = st;
+	q->model.idf = q->idf;
 	return GRAF_STATUS_OK;
 }
 
@@ -654,6 +688,7 @@ queryFeedback(graf_query *q)
 				q->model.n_weights = (int)n_weights;
 				q->model.default_weight = 1.0 - lambda;
 				q->model.prox_first = (int)n_weights;
+				st = queryLoadIdf(q);
 			}
 		}
 	}
@@ -683,6 +718,8 @@ queryPrepare(graf_query *q)
 	q->model.proximity = q->opts.rank.proximity;
 	q->model.phrase_boost = q->opts.rank.phrase_boost;
 	q->model.title_weight = q->opts.rank.title_weight;
+	if (queryLoadIdf(q) != GRAF_STATUS_OK)
+		return q->status;
 	if (q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
 	    queryScoreTitles(q) != GRAF_STATUS_OK)
 		return q->status;

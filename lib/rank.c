@@ -156,9 +156,11 @@ rankCountRows(const Fts5ExtensionApi *api, Fts5Context *fts, void *ctx)
 	return SQLITE_OK;
 }
 
-/* The cached statistics of this query, computed on first use. */
+/* The cached statistics of this query, computed on first use: IDFs from M
+ * when it has them for every phrase, else by counting each phrase's rows. */
 static int
-rankGetStats(const Fts5ExtensionApi *api, Fts5Context *fts, RankStats **out)
+rankGetStats(const Fts5ExtensionApi *api, Fts5Context *fts, const grafi_rank_model *m,
+	     RankStats **out)
 {
 	RankStats *s = api->xGetAuxdata(fts, 0);
 	sqlite3_int64 n_rows = 0, n_tokens = 0;
@@ -187,9 +189,13 @@ rankGetStats(const Fts5ExtensionApi *api, Fts5Context *fts, RankStats **out)
 	for (int i = 0; rc == SQLITE_OK && i < s->n_phrase; i++) {
 		sqlite3_int64 hits = 0;
 
-		rc = api->xQueryPhrase(fts, i, &hits, rankCountRows);
-		s->idf[i] = log(1.0 + ((double)(n_rows - hits) + 0.5) / ((double)hits + 0.5));
 		s->phrase_size[i] = api->xPhraseSize(fts, i);
+		if (m->idf && m->n_idf == s->n_phrase) {
+			s->idf[i] = m->idf[i];  /* from the vocabulary (stats.c) */
+			continue;
+		}
+		rc = api->xQueryPhrase(fts, i, &hits, rankCountRows);
+		s->idf[i] = grafi_stats_idf(n_rows, hits);
 	}
 	if (rc == SQLITE_OK)
 		rc = api->xSetAuxdata(fts, s, rankStatsFree);
@@ -317,7 +323,7 @@ rankFunction(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx
 		grafi_rank_model_init(&defaults);
 		m = &defaults;
 	}
-	rc = rankGetStats(api, fts, &s);
+	rc = rankGetStats(api, fts, m, &s);
 	if (rc == SQLITE_OK && m->rows_seen)
 		rc = api->xRowCount(fts, m->rows_seen);
 	if (rc == SQLITE_OK)
