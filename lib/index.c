@@ -274,6 +274,14 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 		return grafi_error(idx, GRAF_STATUS_SQLITE,
 				   "this SQLite (%s) has no FTS5; graf needs one built with it",
 				   sqlite3_libversion());
+	/* Read the database through a memory map: pages come without a
+	 * read() call and without a copy into SQLite's cache.  (SQLite falls
+	 * back to read() where mmap is not available.) */
+	st = grafi_exec(idx, "PRAGMA mmap_size = 1073741824", "cannot open index");
+	if (st == GRAF_STATUS_BAD_INDEX)
+		return grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)", path);
+	if (st != GRAF_STATUS_OK)
+		return st;
 	if (idx->mode == GRAF_OPEN_WRITE) {
 		int one = 1;
 
