@@ -530,6 +530,12 @@ queryScoreTitles(graf_query *q)
 	int rc;
 
 	head_model.titles = NULL;
+	/* Headlines are scored by BM25 alone: a proximity bonus inside a
+	 * ten-word headline changed neither collection (Cranfield MAP
+	 * 0.3337 -> 0.3333, SciFact nDCG@10 0.6921 -> 0.6909), and without it
+	 * a headline's score follows from its terms' frequencies, which the
+	 * top-k search reads without positions. */
+	head_model.proximity = 0;
 	head_model.weights = NULL;
 	head_model.n_weights = 0;
 	if (grafi_stats_phrase_idf(q->idx, GRAFI_TABLE_HEAD, q->cq.any_match, &q->head_idf,
