@@ -295,19 +295,18 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 				 sqlite3_libversion());
 		goto fail;
 	}
+	st = indexCheck(idx, language);
+	if (st != GRAF_STATUS_OK)
+		goto fail;
+	/* WAL mode is a property of the file: switch only once the file is
+	 * known to be a graf index, never another program's database. */
 	if (mode == GRAF_OPEN_WRITE) {
 		st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
-		if (st == GRAF_STATUS_BAD_INDEX)
-			st = grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)",
-					 path);
 		if (st == GRAF_STATUS_OK)
 			st = grafi_exec(idx, "PRAGMA synchronous = NORMAL", "cannot open index");
 		if (st != GRAF_STATUS_OK)
 			goto fail;
 	}
-	st = indexCheck(idx, language);
-	if (st != GRAF_STATUS_OK)
-		goto fail;
 	*out = idx;
 	return GRAF_STATUS_OK;
 
