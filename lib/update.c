@@ -772,6 +772,11 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 			updateSweep(&u, roots, n_paths, &walk);
 			st = u.status;
 		}
+		/* An interrupt during the last file (from a callback, or a
+		 * signal while no statement ran, when sqlite3_interrupt() is a
+		 * no-op) is seen only here: it must not be committed. */
+		if (st == GRAF_STATUS_OK && idx->interrupted)
+			st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "update interrupted");
 		updateFinalize(&u);
 		if (st == GRAF_STATUS_OK)
 			st = grafi_exec(idx, "COMMIT", "cannot commit update");
