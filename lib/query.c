@@ -24,6 +24,7 @@ struct graf_query {
 	sqlite3_stmt *text;          /* (body, matches) of one rowid */
 	sqlite3_stmt *article;       /* (docid, path, title) of one article */
 	graf_status_t status;
+	bool done;                   /* the ranking ran out: no more hits */
 	long produced;               /* hits handed out */
 	long skipped;                /* hits skipped for the offset (article unit) */
 
@@ -276,7 +277,7 @@ graf_query_next(graf_query *q)
 		double score;
 		int rc;
 
-		if (q->status != GRAF_STATUS_OK)
+		if (q->status != GRAF_STATUS_OK || q->done)
 			return NULL;
 		if (q->opts.limit > 0 && q->produced >= q->opts.limit)
 			return NULL;
@@ -285,8 +286,12 @@ graf_query_next(graf_query *q)
 			return NULL;
 		}
 		rc = sqlite3_step(q->rank);
-		if (rc == SQLITE_DONE)
+		if (rc == SQLITE_DONE) {
+			/* Stepping a finished statement would start it again
+			 * and hand out the same hits once more. */
+			q->done = true;
 			return NULL;
+		}
 		if (rc != SQLITE_ROW) {
 			queryFail(q, rc, "cannot run query");
 			return NULL;
