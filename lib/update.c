@@ -655,10 +655,20 @@ updateSweep(Update *u, char **roots, size_t n_roots, const grafi_walk_result *wa
 	free(ids.v);
 }
 
+/*
+ * A problem the walk found: a named path that does not exist, an unreadable
+ * directory, a dangling link, a loop.  Each means that something the user
+ * asked for is not indexed, so it counts as skipped (graf-index then exits
+ * with 1, not 0).
+ */
 static void
 updateWalkWarn(void *ctx, const char *path, const char *message)
 {
-	updateWarn(ctx, path, message);
+	Update *u = ctx;
+
+	u->stats->skipped++;
+	updateWarn(u, path, message);
+	updateReport(u, GRAF_CHANGE_SKIPPED, path, NULL);
 }
 
 /* Prepare the run's statements and temporary tables. */
