@@ -759,6 +759,9 @@ START_TEST(test_no_paths)
 	ck_assert_int_eq(st.added + st.removed + st.unchanged, 0);
 	ck_assert_int_eq(updateFrom(idx, missing, &r, &st), GRAF_STATUS_OK);
 	ck_assert_int_eq(st.removed, 0);
+	/* What was asked for is not indexed: it counts as skipped. */
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_SKIPPED], 1);
 	ck_assert_int_eq(r.warnings, 1);
 	ck_assert_ptr_nonnull(strstr(r.warned, missing));
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
