@@ -78,21 +78,22 @@ err=$tmp/.stderr
 # copy_corpus [DIR]: copy corpus/ to DIR (default ./corpus), writable even
 # when the source tree is read-only (make distcheck).
 copy_corpus() {
-	dest=${1:-corpus}
-	mkdir -p "$dest"
-	cp "$CORPUS_SRC"/*.txt "$dest"/
-	chmod -R u+w "$dest"
+	_dest=${1:-corpus}
+	mkdir -p "$_dest"
+	cp "$CORPUS_SRC"/*.txt "$_dest"/
+	chmod -R u+w "$_dest"
 }
 
 # run EXPECTED-STATUS COMMAND...: run COMMAND with its stdout in $out and
-# its stderr in $err; fail unless it exits with EXPECTED-STATUS.
+# its stderr in $err; fail unless it exits with EXPECTED-STATUS.  (Helpers
+# name their variables _like_this: sh has no local variables.)
 run() {
-	expected=$1
+	_expected=$1
 	shift
-	status=0
-	"$@" >"$out" 2>"$err" || status=$?
-	[ "$status" -eq "$expected" ] ||
-		fail "'$*' exited with $status, expected $expected"
+	_status=0
+	"$@" >"$out" 2>"$err" || _status=$?
+	[ "$_status" -eq "$_expected" ] ||
+		fail "'$*' exited with $_status, expected $_expected"
 }
 
 # graf_index ARGS...  / graf_search ARGS...: the programs under test.
@@ -163,8 +164,8 @@ normalise_scores() {
 
 # paragraph_line FILE STRING: the one line of corpus FILE containing STRING.
 paragraph_line() {
-	n=$(grep -c -F -e "$2" "$1" || :)
-	[ "$n" -eq 1 ] || fail "expected one line with '$2' in $1, found $n"
+	_n=$(grep -c -F -e "$2" "$1" || :)
+	[ "$_n" -eq 1 ] || fail "expected one line with '$2' in $1, found $_n"
 	grep -F -e "$2" "$1" | tr -d '\r'
 }
 
@@ -174,6 +175,29 @@ paragraph_line() {
 count_paragraphs() {
 	awk 'NF { n++; if (n == 1 && $0 == "News") label = 1 }
 		END { print n - 1 - label }' "$1"
+}
+
+# paragraph_number FILE PARAGRAPH: the 1-based number of PARAGRAPH (a whole
+# line) among the paragraphs of corpus FILE.
+paragraph_number() {
+	awk -v p="$2" 'NF { k++; if (k == 1 && $0 == "News") label = 1 }
+		$0 == p { print k - 1 - label; exit }' "$1"
+}
+
+# highlighted LINE: the words LINE marks in bold red (--color=always),
+# separated by spaces.
+highlighted() {
+	printf '%s\n' "$1" | awk -v on="$(printf '\033[1;31m')" -v off="$(printf '\033[0m')" '{
+		s = $0; r = ""
+		while ((i = index(s, on)) > 0) {
+			s = substr(s, i + length(on))
+			j = index(s, off)
+			if (j == 0) { r = r "<unterminated>"; break }
+			r = r (r == "" ? "" : " ") substr(s, 1, j - 1)
+			s = substr(s, j + length(off))
+		}
+		print r
+	}'
 }
 
 # package_version: PACKAGE_VERSION from config.h.
