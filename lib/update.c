@@ -485,8 +485,12 @@ updateApplyFile(Update *u, const grafi_file *f)
 		updateWarn(u, f->path, err == EFBIG ? "file larger than 256 MiB; skipped"
 						    : strerror(err));
 		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
-		if (u->source_id)
+		if (u->source_id) {
+			long unchanged = u->stats->unchanged;
+
 			updateKeepSource(u, u->source_id);
+			u->stats->unchanged = unchanged;  /* skipped, not unchanged */
+		}
 		return;
 	}
 	u->stats->bytes += (int64_t)len;
