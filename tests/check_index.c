@@ -1052,6 +1052,85 @@ START_TEST(test_busy)
 }
 END_TEST
 
+/* Run an update of the test corpus as an unprivileged user when running as
+ * root (for whom every file is readable), so that permissions apply.
+ * @retval false when the user cannot be changed (the caller skips) */
+static bool
+updateAsNobody(graf_index *idx, Recorder *r, graf_update_stats *st, graf_status_t *status)
+{
+	bool root = geteuid() == 0;
+
+	if (root) {
+		/* nobody must be able to write the index and its companions. */
+		static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+		ck_assert_int_eq(chmod(dir, 0777), 0);
+		for (size_t i = 0; i < 3; i++) {
+			char *f = ck_printf("%s%s", db_path, suffixes[i]);
+
+			if (ck_exists(f))
+				ck_assert_int_eq(chmod(f, 0666), 0);
+			free(f);
+		}
+		if (seteuid(65534) != 0)
+			return false;
+	}
+	*status = updateFrom(idx, corpus, r, st);
+	if (root)
+		ck_assert_int_eq(seteuid(0), 0);
+	return true;
+}
+
+/* An unreadable file, or directory, is skipped with a warning, and what
+ * the index has for it is kept. */
+START_TEST(test_unreadable)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *sub = ck_printf("%s/sub", corpus);
+	char *sub_file = ck_printf("%s/sub/a.txt", corpus);
+	long n_lines = paragraphsOf(lines_file);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	graf_status_t status;
+	char *before, *after;
+
+	ck_assert_int_eq(mkdir(sub, 0777), 0);
+	ck_write_string(sub_file, "Sub\n\nA quokka in a subdirectory.\n");
+	ck_assert_int_eq(updateOk(idx, NULL).added, 3);
+	before = dumpIndex(idx);
+	setMtime(lines_file, 1000000000);  /* so that it must be read */
+	ck_assert_int_eq(chmod(lines_file, 0), 0);
+	ck_assert_int_eq(chmod(sub, 0), 0);
+	if (!updateAsNobody(idx, &r, &st, &status)) {
+		chmod(lines_file, 0644);
+		chmod(sub, 0755);
+		free(before);
+		free(sub);
+		free(sub_file);
+		graf_index_close(idx);
+		return;  /* cannot test permissions here */
+	}
+	ck_assert_int_eq(chmod(lines_file, 0644), 0);
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	ck_assert_msg(status == GRAF_STATUS_OK, "update: %s", graf_index_errmsg(idx));
+	ck_assert_int_eq(st.skipped, 2);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(st.added + st.updated + st.removed, 0);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_SKIPPED], 2);
+	ck_assert_int_eq(r.warnings, 2);
+	ck_assert_msg(strstr(r.warned, lines_file) && strstr(r.warned, sub), "warnings:\n%s", r.warned);
+	ck_assert_int_eq(paraRowsOf(idx, articleOf(idx, lines_file)), n_lines);
+	ck_assert_int_eq(matchCount(idx, "quokka"), 1);
+	after = dumpIndex(idx);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	free(sub);
+	free(sub_file);
+	graf_index_close(idx);
+}
+END_TEST
+
 Suite *
 index_suite(void)
 {
@@ -1095,6 +1174,7 @@ index_suite(void)
 	tcase_add_test(errors, test_interrupt_last);
 	tcase_add_test(errors, test_interrupt_progress);
 	tcase_add_test(errors, test_busy);
+	tcase_add_test(errors, test_unreadable);
 	suite_add_tcase(s, errors);
 	return s;
 }
