@@ -94,7 +94,7 @@ char *grafi_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1,
  * Register the "graf" FTS5 tokenizer on DB.  Its arguments are
  * "<language> [parent [parent-args...]]"; the parent defaults to
  * "unicode61 remove_diacritics 2".
- * @retval SQLITE_OK, or SQLITE_ERROR when DB has no FTS5.
+ * @retval SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR when DB has no FTS5.
  */
 int grafi_tokenizer_register(sqlite3 *db);
 
@@ -102,12 +102,18 @@ int grafi_tokenizer_register(sqlite3 *db);
  * Register graf's FTS5 auxiliary functions on DB:
  *   graf_matches(para)  the byte ranges of the matched tokens in the
  *                       paragraph, as text "start end start end ..."
- * @retval SQLITE_OK, or an SQLite error code.
+ * @retval SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR when DB has no FTS5.
  */
 int grafi_functions_register(sqlite3 *db);
 
-/* The fts5_api of DB, or NULL when SQLite was built without FTS5. */
+/* The fts5_api of DB, or NULL when SQLite was built without FTS5 or when
+ * out of memory (then sqlite3_errcode(DB) is SQLITE_NOMEM; see
+ * grafi_fts5_api_error()). */
 struct fts5_api *grafi_fts5_api(sqlite3 *db);
+
+/* Why grafi_fts5_api(DB) just returned NULL: SQLITE_NOMEM or SQLITE_ERROR
+ * (no FTS5). */
+int grafi_fts5_api_error(sqlite3 *db);
 
 /*
  * Tokenize TEXT[0..LEN) with IDX's tokenizer (the one the index uses), as

@@ -394,6 +394,7 @@ const char *graf_cli_default_index(void);
 /*
  * Register graf's FTS5 tokenizer ("graf") and SQL functions on DB, so that a
  * plain SQLite connection can read (and MATCH against) a graf index.
+ * @retval GRAF_STATUS_NOMEM   out of memory
  * @retval GRAF_STATUS_SQLITE  DB's SQLite has no FTS5
  */
 graf_status_t graf_register(struct sqlite3 *db);

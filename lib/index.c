@@ -289,7 +289,12 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 	}
 	sqlite3_extended_result_codes(idx->db, 1);
 	sqlite3_busy_timeout(idx->db, INDEX_BUSY_TIMEOUT_MS);
-	if (graf_register(idx->db) != GRAF_STATUS_OK) {
+	st = graf_register(idx->db);
+	if (st == GRAF_STATUS_NOMEM) {
+		grafi_error(idx, st, "out of memory");
+		goto fail;
+	}
+	if (st != GRAF_STATUS_OK) {
 		st = grafi_error(idx, GRAF_STATUS_SQLITE,
 				 "this SQLite (%s) has no FTS5; graf needs one built with it",
 				 sqlite3_libversion());

@@ -134,6 +134,6 @@ grafi_functions_register(sqlite3 *db)
 	fts5_api *api = grafi_fts5_api(db);
 
 	if (!api)
-		return SQLITE_ERROR;
+		return grafi_fts5_api_error(db);
 	return api->xCreateFunction(api, "graf_matches", NULL, matchesFunction, NULL);
 }
