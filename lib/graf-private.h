@@ -85,6 +85,15 @@ graf_status_t grafi_sqlite_error(graf_index *idx, int rc, const char *what);
 /* The graf status that corresponds to SQLite result code RC. */
 graf_status_t grafi_status_from_sqlite(int rc);
 
+/*
+ * Column COL of the current row of STMT as UTF-8 text, "" for an SQL NULL.
+ * NULL only when out of memory: sqlite3_column_text() returns NULL both
+ * for an SQL NULL and when converting the value fails, and a caller that
+ * takes the second for the first silently loses text.  Valid as
+ * sqlite3_column_text()'s result is.
+ */
+const char *grafi_column_text(sqlite3_stmt *stmt, int col);
+
 /* printf into a malloc'ed string; NULL when out of memory. */
 char *grafi_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

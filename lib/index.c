@@ -196,7 +196,9 @@ indexCheck(graf_index *idx, const char *language)
 	rc = sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = 'language'",
 				-1, &stmt, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		idx->language = strdup((const char *)sqlite3_column_text(stmt, 0));
+		const char *stored = grafi_column_text(stmt, 0);
+
+		idx->language = stored ? strdup(stored) : NULL;
 		rc = idx->language ? SQLITE_OK : SQLITE_NOMEM;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_CORRUPT;

@@ -204,14 +204,15 @@ queryParseSpans(graf_query *q, const char *s)
 	return GRAF_STATUS_OK;
 }
 
-/* Copy column COL of STMT into *DST (freeing the old value). */
+/* Copy column COL of STMT into *DST (freeing the old value); false when out
+ * of memory. */
 static bool
 queryCopyColumn(sqlite3_stmt *stmt, int col, char **dst)
 {
-	const unsigned char *v = sqlite3_column_text(stmt, col);
+	const char *v = grafi_column_text(stmt, col);
 
 	free(*dst);
-	*dst = strdup(v ? (const char *)v : "");
+	*dst = v ? strdup(v) : NULL;
 	return *dst != NULL;
 }
 
@@ -252,9 +253,11 @@ queryLoadText(graf_query *q, sqlite3_int64 rowid)
 	sqlite3_bind_int64(q->text, 2, rowid);
 	rc = sqlite3_step(q->text);
 	if (rc == SQLITE_ROW) {
+		const char *spans;
+
 		if (!queryCopyColumn(q->text, 0, &q->body))
 			rc = SQLITE_NOMEM;
-		else if (queryParseSpans(q, (const char *)sqlite3_column_text(q->text, 1)))
+		else if (!(spans = grafi_column_text(q->text, 1)) || queryParseSpans(q, spans))
 			rc = SQLITE_NOMEM;
 		else
 			rc = SQLITE_OK;

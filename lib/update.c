@@ -233,9 +233,15 @@ updateDeleteArticle(Update *u, sqlite3_int64 id, const char *path)
 	sqlite3_bind_int64(del, 1, id);
 	rc = sqlite3_step(del);
 	if (rc == SQLITE_ROW) {
-		u->stats->removed++;
-		updateReport(u, GRAF_CHANGE_REMOVED, path, (const char *)sqlite3_column_text(del, 0));
-		rc = sqlite3_step(del);
+		const char *docid = grafi_column_text(del, 0);
+
+		if (!docid) {
+			rc = SQLITE_NOMEM;
+		} else {
+			u->stats->removed++;
+			updateReport(u, GRAF_CHANGE_REMOVED, path, docid);
+			rc = sqlite3_step(del);
+		}
 	}
 	if (rc != SQLITE_DONE)
 		updateFail(u, rc, "cannot remove article");
@@ -430,9 +436,14 @@ updateKeepSource(Update *u, sqlite3_int64 source_id)
 		return;
 	arts = updateBindId(u, STMT_SOURCE_ARTICLES, source_id);
 	while ((rc = sqlite3_step(arts)) == SQLITE_ROW) {
+		const char *docid = grafi_column_text(arts, 0);
+
+		if (!docid) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 		u->stats->unchanged++;
-		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path,
-			     (const char *)sqlite3_column_text(arts, 0));
+		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, docid);
 	}
 	if (rc != SQLITE_DONE)
 		updateFail(u, rc, "cannot read index");
@@ -614,9 +625,13 @@ updateSweep(Update *u, char **roots, size_t n_roots, const grafi_walk_result *wa
 	int rc;
 
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && u->status == GRAF_STATUS_OK) {
-		const char *path = (const char *)sqlite3_column_text(stmt, 1);
+		const char *path = grafi_column_text(stmt, 1);
 		bool under = false, protected = false;
 
+		if (!path) {
+			updateFail(u, SQLITE_NOMEM, "cannot read index");
+			break;
+		}
 		for (size_t i = 0; i < n_roots && !under; i++)
 			under = updatePathUnder(path, roots[i]);
 		for (size_t i = 0; i < walk->n_unreadable && !protected; i++)
