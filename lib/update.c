@@ -570,14 +570,15 @@ updateFile(Update *u, const grafi_file *f)
 	u->file = f;
 	u->status = GRAF_STATUS_OK;
 	u->fatal = false;
-	if (grafi_exec(u->idx, "SAVEPOINT file", "cannot update index") != GRAF_STATUS_OK) {
-		u->status = GRAF_STATUS_SQLITE;
+	/* The savepoint's own failures (out of memory, say) end the run
+	 * with their status. */
+	u->status = grafi_exec(u->idx, "SAVEPOINT file", "cannot update index");
+	if (u->status != GRAF_STATUS_OK)
 		return false;
-	}
 	updateApplyFile(u, f);
 	if (u->status == GRAF_STATUS_OK) {
-		grafi_exec(u->idx, "RELEASE file", "cannot update index");
-		return true;
+		u->status = grafi_exec(u->idx, "RELEASE file", "cannot update index");
+		return u->status == GRAF_STATUS_OK;
 	}
 	if (u->fatal)
 		return false;
