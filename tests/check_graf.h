@@ -63,6 +63,27 @@ bool ck_exists(const char *path);
 /* Count the occurrences of NEEDLE in HAYSTACK (non-overlapping). */
 size_t ck_count(const char *haystack, const char *needle);
 
+/*
+ * Simulated out-of-memory for SQLite's allocations (not graf's own malloc()
+ * calls, nor libstemmer's).  ck_oom_install() replaces SQLite's allocator;
+ * no connection may be open (sqlite3_shutdown() runs).  ck_oom_fail_at(N)
+ * makes the Nth allocation from now fail, once (N < 0: none);
+ * ck_oom_failed() says whether it has.  ck_oom_uninstall() restores the
+ * allocator, again with no connection open.
+ */
+void ck_oom_install(void);
+void ck_oom_uninstall(void);
+void ck_oom_fail_at(long n);
+bool ck_oom_failed(void);
+
+/*
+ * The allocation to fail after N in a loop over them: N + 1 for the first
+ * hundred, then N + $GRAF_TEST_OOM_STEP (default 17), since a run that
+ * writes an index makes thousands and each try costs file system syncs.
+ * GRAF_TEST_OOM_STEP=1 tries every one.
+ */
+long ck_oom_next(long n);
+
 /* The corpus files, relative to corpus/: the one with a section label and
  * one paragraph per line, and the one with blank-line separated blocks. */
 #define CK_CORPUS_LINES "nvidia-backs-chinas-ai-surge-sparks-global-tech-rally.txt"

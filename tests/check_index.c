@@ -259,10 +259,10 @@ dumpIndex(graf_index *idx)
 		}
 		ck_assert_int_eq(sqlite3_finalize(stmt), SQLITE_OK);
 	}
-	s = sqlite3_str_finish(out);
-	ck_assert_ptr_nonnull(s);
+	ck_assert_int_eq(sqlite3_str_errcode(out), SQLITE_OK);
+	s = sqlite3_str_finish(out);  /* NULL for an empty index */
 	{
-		char *copy = strdup(s);
+		char *copy = strdup(s ? s : "");
 
 		sqlite3_free(s);
 		return copy;
@@ -1131,6 +1131,146 @@ START_TEST(test_unreadable)
 }
 END_TEST
 
+/* Remove the index and its companion files. */
+static void
+removeIndex(void)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+	for (size_t i = 0; i < 4; i++) {
+		char *f = ck_printf("%s%s", db_path, suffixes[i]);
+
+		unlink(f);
+		free(f);
+	}
+}
+
+/* Write the small article NAME (under DIR) whose paragraphs mention WORD. */
+static void
+writeSmall(const char *sub, const char *name, const char *word)
+{
+	char *path = ck_printf("%s/%s", sub, name);
+	char *text = ck_printf("%s Headline\n\nThe first %s paragraph.\n\n"
+			       "A second one, with %s\xe2\x80\x99s apostrophe.\n\nThird.\n",
+			       word, word, word);
+
+	ck_write_string(path, text);
+	free(path);
+	free(text);
+}
+
+/* Copy the closed index FROM over the index of the test (companions gone). */
+static void
+restoreIndex(const char *from)
+{
+	removeIndex();
+	ck_copy_file(from, db_path);
+}
+
+/* The dump of the test's index, opened for the purpose. */
+static char *
+dumpClosedIndex(void)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *dump = dumpIndex(idx);
+
+	graf_index_close(idx);
+	return dump;
+}
+
+/*
+ * Each SQLite allocation of an update fails in turn (every one of the first
+ * hundred, then a sample: see ck_oom_next()): of creating an index and
+ * filling it, and of an update that adds, replaces and removes articles.  The failure is reported as GRAF_STATUS_NOMEM, never as a crash
+ * or a leak, and the index is then exactly what it was before the run:
+ * all or nothing.
+ */
+START_TEST(test_oom_update)
+{
+	char *small = ck_printf("%s/small", dir);
+	char *pristine = ck_printf("%s/pristine.db", dir);
+	char *pristine_after = ck_printf("%s/pristine-after.db", dir);
+	char *empty_dump, *before_dump = NULL, *after_dump, *removed;
+	const char *root = small;
+	graf_index *idx;
+
+	/* The states: no index (then an empty one); a, b and c; then a
+	 * changed, b gone, d new. */
+	ck_assert_int_eq(mkdir(small, 0777), 0);
+	empty_dump = dumpClosedIndex();
+	removeIndex();
+	writeSmall(small, "a.txt", "alpha");
+	writeSmall(small, "b.txt", "beta");
+	writeSmall(small, "c.txt", "gamma");
+	for (int phase = 0; phase < 2; phase++) {
+		const char *start_dump = phase == 0 ? empty_dump : before_dump;
+		long n;
+
+		if (phase == 1) {
+			writeSmall(small, "a.txt", "alphabet");
+			removed = ck_printf("%s/b.txt", small);
+			ck_assert_int_eq(unlink(removed), 0);
+			free(removed);
+			writeSmall(small, "d.txt", "delta");
+		}
+		/* The result of the run without failures. */
+		idx = openIndex(GRAF_OPEN_WRITE);
+		ck_assert_int_eq(graf_index_update(idx, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+		graf_index_close(idx);
+		after_dump = dumpClosedIndex();
+		if (phase == 0)
+			ck_copy_file(db_path, pristine_after);
+
+		ck_oom_install();
+		for (n = 0;; n = ck_oom_next(n)) {
+			graf_status_t st;
+			char *msg = NULL, *dump;
+			bool failed;
+
+			/* Phase 0 creates the index, phase 1 updates it. */
+			if (phase == 0)
+				removeIndex();
+			else
+				restoreIndex(pristine);
+			ck_oom_fail_at(n);
+			st = graf_index_open(db_path, GRAF_OPEN_WRITE, NULL, &idx, &msg);
+			if (st == GRAF_STATUS_OK)
+				st = graf_index_update(idx, &root, 1, NULL, NULL);
+			failed = ck_oom_failed();
+			ck_oom_fail_at(-1);
+			ck_assert_msg(st == GRAF_STATUS_OK || st == GRAF_STATUS_NOMEM,
+				      "phase %d, allocation %ld failed: status %d (%s): %s", phase, n,
+				      (int)st, graf_status_to_string(st),
+				      msg ? msg : graf_index_errmsg(idx));
+			graf_index_close(idx);
+			free(msg);
+			dump = dumpClosedIndex();
+			ck_assert_msg(strcmp(dump, st == GRAF_STATUS_OK ? after_dump : start_dump) == 0,
+				      "phase %d, allocation %ld failed, status %d: the index is "
+				      "neither before nor after the run", phase, n, (int)st);
+			free(dump);
+			if (!failed) {
+				ck_assert_int_eq(st, GRAF_STATUS_OK);
+				break;
+			}
+		}
+		ck_oom_uninstall();
+		ck_assert_int_gt(n, 10);
+		if (phase == 0) {
+			ck_copy_file(pristine_after, pristine);
+			before_dump = after_dump;
+		} else {
+			free(after_dump);
+		}
+	}
+	free(empty_dump);
+	free(before_dump);
+	free(small);
+	free(pristine);
+	free(pristine_after);
+}
+END_TEST
+
 Suite *
 index_suite(void)
 {
@@ -1175,6 +1315,7 @@ index_suite(void)
 	tcase_add_test(errors, test_interrupt_progress);
 	tcase_add_test(errors, test_busy);
 	tcase_add_test(errors, test_unreadable);
+	tcase_add_test(errors, test_oom_update);
 	suite_add_tcase(s, errors);
 	return s;
 }

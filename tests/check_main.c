@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "check_graf.h"
 
 /* configure's view of the trees, for a runner started by hand without the
@@ -198,6 +200,86 @@ ck_count(const char *haystack, const char *needle)
 	for (const char *p = strstr(haystack, needle); p; p = strstr(p + len, needle))
 		n++;
 	return n;
+}
+
+/* ------------------------------------------------------ simulated OOM -- */
+
+static sqlite3_mem_methods oom_original;
+static long oom_countdown = -1;   /* allocations before the failing one */
+static bool oom_failed;
+
+/* True if this allocation is the one that must fail. */
+static bool
+oomNow(void)
+{
+	if (oom_countdown < 0)
+		return false;
+	if (oom_countdown-- > 0)
+		return false;
+	oom_failed = true;
+	return true;
+}
+
+static void *
+oomMalloc(int n)
+{
+	return oomNow() ? NULL : oom_original.xMalloc(n);
+}
+
+static void *
+oomRealloc(void *p, int n)
+{
+	return oomNow() ? NULL : oom_original.xRealloc(p, n);
+}
+
+void
+ck_oom_install(void)
+{
+	sqlite3_mem_methods m;
+
+	ck_assert_int_eq(sqlite3_shutdown(), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &oom_original), SQLITE_OK);
+	m = oom_original;
+	m.xMalloc = oomMalloc;
+	m.xRealloc = oomRealloc;
+	ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_MALLOC, &m), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_initialize(), SQLITE_OK);
+	oom_countdown = -1;
+}
+
+void
+ck_oom_uninstall(void)
+{
+	oom_countdown = -1;
+	ck_assert_int_eq(sqlite3_shutdown(), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_config(SQLITE_CONFIG_MALLOC, &oom_original), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_initialize(), SQLITE_OK);
+}
+
+void
+ck_oom_fail_at(long n)
+{
+	oom_countdown = n;
+	oom_failed = false;
+}
+
+bool
+ck_oom_failed(void)
+{
+	return oom_failed;
+}
+
+long
+ck_oom_next(long n)
+{
+	static long step;
+
+	if (step == 0) {
+		const char *env = getenv("GRAF_TEST_OOM_STEP");
+
+		step = env && atol(env) > 0 ? atol(env) : 17;
+	}
+	return n < 100 ? n + 1 : n + step;
 }
 
 int

@@ -731,6 +731,68 @@ START_TEST(test_status_strings)
 }
 END_TEST
 
+/*
+ * Each SQLite allocation made while opening the index and running a query
+ * fails in turn: the failure is reported as GRAF_STATUS_NOMEM, never as a
+ * crash, a leak (under ASan) or a silently shortened list of hits.
+ */
+START_TEST(test_oom_query)
+{
+	char *db_path = ck_printf("%s/g.db", dir);
+	Hits expected = search("export controls", NULL);
+	long n;
+
+	graf_index_close(idx);
+	idx = NULL;
+	ck_oom_install();
+	for (n = 0;; n++) {
+		graf_search_options o;
+		graf_index *r = NULL;
+		graf_query *q = NULL;
+		const graf_hit *hit;
+		char *msg = NULL;
+		size_t hits = 0;
+		graf_status_t st;
+		bool failed;
+
+		graf_search_options_init(&o);
+		o.limit = 0;
+		ck_oom_fail_at(n);
+		st = graf_index_open(db_path, GRAF_OPEN_READ, NULL, &r, &msg);
+		if (st == GRAF_STATUS_OK)
+			st = graf_query_run(r, "export controls", &o, &q);
+		if (st == GRAF_STATUS_OK) {
+			while ((hit = graf_query_next(q))) {
+				ck_assert_uint_lt(hits, expected.n);
+				ck_assert_str_eq(hit->text, expected.v[hits].text);
+				ck_assert_uint_eq(hit->n_matches, expected.v[hits].n_spans);
+				hits++;
+			}
+			st = graf_query_status(q);
+			if (st == GRAF_STATUS_OK)
+				ck_assert_uint_eq(hits, expected.n);
+		}
+		failed = ck_oom_failed();
+		ck_oom_fail_at(-1);
+		ck_assert_msg(st == GRAF_STATUS_OK || st == GRAF_STATUS_NOMEM,
+			      "allocation %ld failed: status %d (%s): %s", n, (int)st,
+			      graf_status_to_string(st), msg ? msg : graf_index_errmsg(r));
+		graf_query_free(q);
+		graf_index_close(r);
+		free(msg);
+		if (!failed) {
+			ck_assert_int_eq(st, GRAF_STATUS_OK);
+			break;
+		}
+	}
+	ck_oom_uninstall();
+	ck_assert_int_gt(n, 10);
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_WRITE, NULL, &idx, NULL), GRAF_STATUS_OK);
+	hitsFree(&expected);
+	free(db_path);
+}
+END_TEST
+
 Suite *
 search_suite(void)
 {
@@ -772,6 +834,7 @@ search_suite(void)
 	tcase_add_test(errors, test_bad_options);
 	tcase_add_test(errors, test_interrupt_query);
 	tcase_add_test(errors, test_status_strings);
+	tcase_add_test(errors, test_oom_query);
 	suite_add_tcase(s, errors);
 	return s;
 }
