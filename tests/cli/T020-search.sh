@@ -37,6 +37,11 @@ expected=$(paragraph_line "$L" "speech reinforced this message")
 case $expected in "Huang’s speech reinforced this message"*) ;; *) fail "corpus changed" ;; esac
 run 0 search "Huang's speech"
 assert_eq "$(hit_text 1 "$out")" "$expected" "first hit of \"Huang's speech\""
+# Its headline is the line under the "News" label, not the label.
+[ "$(head -n 1 "$L")" = News ] || fail "the corpus changed"
+assert_eq "$(head -n 1 "$out")" "1. $(sed -n 2p "$L")" "headline of the first hit"
+assert_eq "$(head -n 1 "$out")" "1. Nvidia Backs China’s AI Surge, Sparks Global Tech Rally" \
+	"headline of the first hit"
 run 0 search "Huang’s speech"
 assert_eq "$(hit_text 1 "$out")" "$expected" "first hit of 'Huang’s speech'"
 
