@@ -21,7 +21,7 @@
 /* Exit statuses (documented in --help and graf-index(1)). */
 enum {
 	EXIT_OK = 0,            /* the index is up to date */
-	EXIT_WARNINGS = 1,      /* up to date, but some files were skipped */
+	EXIT_WARNINGS = 1,      /* up to date, but there were warnings */
 	EXIT_ERROR = 2,         /* nothing changed: see the message */
 	EXIT_INTERRUPTED = 130, /* stopped by a signal; nothing changed */
 };
@@ -36,11 +36,17 @@ enum {
 	OPT_VERBOSE = 'v',
 	OPT_REBUILD = 256,
 	OPT_LIST_LANGUAGES,
+	OPT_INPUT_FORMAT,
 };
+
+/* In the order of graf_input_t. */
+static const char *const input_keywords[] = { "auto", "text", "jsonl", "trec", NULL };
 
 static const graf_option options[] = {
 	{ "language", OPT_LANGUAGE, "LANG",
 	  "Snowball stemmer of a new index (default: english)", NULL },
+	{ "input-format", OPT_INPUT_FORMAT, "FORMAT",
+	  "read the files named as auto (by name), text, jsonl or trec", input_keywords },
 	{ "rebuild", OPT_REBUILD, NULL,
 	  "build the index again from scratch, then replace the old one", NULL },
 	{ "quiet", OPT_QUIET, NULL, "print only errors and warnings", NULL },
@@ -54,8 +60,9 @@ static const graf_program program = {
 	.usage = "[OPTION]... [PATH]...",
 	.summary =
 		"Index the articles under each PATH (default: corpus/) into a graf index.\n"
-		"Directories are searched recursively for *.txt files; files named on the\n"
-		"command line are read whatever their name.  Running it again updates only\n"
+		"Directories are searched recursively for *.txt files (one article each)\n"
+		"and *.jsonl, *.trec, *.sgml collections; files named on the command line\n"
+		"are read whatever their name.  Running it again updates only\n"
 		"what changed and removes articles whose files are gone (under the PATHs\n"
 		"given).  A run is atomic: if it fails or is stopped, the index is unchanged.",
 	.options = options,
@@ -64,15 +71,20 @@ static const graf_program program = {
 		"Article files: the first non-blank line is the headline; paragraphs are\n"
 		"separated by blank lines, or are single lines when the file has none.\n"
 		"UTF-8 (with or without BOM); other text is read as Windows-1252.\n"
+		"Collections: JSON Lines ({\"id\", \"title\", \"text\"} per line, paragraphs\n"
+		"separated by blank lines) and TREC SGML (<DOC><DOCNO>..</DOCNO>..<TEXT>..\n"
+		"</TEXT></DOC>); a record's id is its identity.  Bad records are reported\n"
+		"with their line and skipped.\n"
 		"\n"
-		"Exit status: 0 the index is up to date; 1 up to date, but some files\n"
-		"were skipped (see the warnings); 2 error, the index is unchanged;\n"
-		"130 interrupted, the index is unchanged.\n",
+		"Exit status: 0 the index is up to date; 1 up to date, but there were\n"
+		"warnings (files or records skipped, or text read as Windows-1252);\n"
+		"2 error, the index is unchanged; 130 interrupted, the index is unchanged.\n",
 };
 
 typedef struct Args {
 	const char *index;
 	const char *language;
+	graf_input_t input;
 	bool quiet, verbose, rebuild, list_languages, help, version;
 } Args;
 
@@ -107,6 +119,7 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_VERBOSE: a->verbose = true; a->quiet = false; break;
 	case OPT_REBUILD: a->rebuild = true; break;
 	case OPT_LIST_LANGUAGES: a->list_languages = true; break;
+	case OPT_INPUT_FORMAT: a->input = (graf_input_t)keyword; break;
 	}
 	return 0;
 }
@@ -265,6 +278,7 @@ main(int argc, char **argv)
 	progress.start = now();
 	uo.ctx = &progress;
 	uo.warning = onWarning;
+	uo.input = a.input;
 	uo.change = a.verbose ? onChange : NULL;
 	uo.progress = !a.quiet && isatty(STDERR_FILENO) ? onProgress : NULL;
 	st = graf_index_update(idx, paths, n_paths, &uo, &stats);
@@ -300,5 +314,5 @@ main(int argc, char **argv)
 			"%ld paragraphs written in %.2f s\n",
 			stats.added, stats.updated, stats.removed, stats.unchanged, stats.skipped,
 			stats.paragraphs, stats.seconds);
-	return stats.skipped > 0 ? EXIT_WARNINGS : EXIT_OK;
+	return stats.warnings > 0 ? EXIT_WARNINGS : EXIT_OK;
 }

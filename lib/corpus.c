@@ -148,9 +148,8 @@ corpusPushParagraph(grafi_article *a, size_t *cap, const char *p)
  * input byte at the same or a later offset, so writing over the text is safe.
  */
 static bool
-corpusBuildParagraphs(grafi_article *a, const Line *body, size_t n, size_t *out)
+corpusBuildParagraphs(grafi_article *a, const Line *body, size_t n, size_t *out, bool blocks)
 {
-	bool blocks = false;
 	size_t cap = 0;
 	char *t = a->text;
 
@@ -190,6 +189,32 @@ corpusBuildParagraphs(grafi_article *a, const Line *body, size_t n, size_t *out)
 	return true;
 }
 
+/*
+ * Copy DATA[0..*LEN) as UTF-8 (decoding Windows-1252 when it is not UTF-8,
+ * and then setting *CP1252) with line ends normalised to LF; *LEN gets the
+ * new length.  Returns a malloc'ed NUL-terminated string, NULL when out of
+ * memory.
+ */
+static char *
+corpusDecode(const char *data, size_t *len, bool *cp1252)
+{
+	char *text;
+
+	if (grafi_utf8_valid(data, *len)) {
+		text = malloc(*len + 1);
+		if (text && *len)
+			memcpy(text, data, *len);
+	} else {
+		text = grafi_cp1252_to_utf8(data, *len, len);
+		*cp1252 = true;
+	}
+	if (!text)
+		return NULL;
+	*len = corpusNormaliseNewlines(text, *len);
+	text[*len] = '\0';
+	return text;
+}
+
 grafi_read_result_t
 grafi_article_parse(const char *data, size_t len, grafi_article *a)
 {
@@ -206,19 +231,9 @@ grafi_article_parse(const char *data, size_t len, grafi_article *a)
 		data += 3;
 		len -= 3;
 	}
-	if (grafi_utf8_valid(data, len)) {
-		a->text = malloc(len + 1);
-		if (!a->text)
-			return GRAFI_READ_NOMEM;
-		memcpy(a->text, data, len);
-	} else {
-		a->text = grafi_cp1252_to_utf8(data, len, &len);
-		if (!a->text)
-			return GRAFI_READ_NOMEM;
-		a->from_cp1252 = true;
-	}
-	len = corpusNormaliseNewlines(a->text, len);
-	a->text[len] = '\0';
+	a->text = corpusDecode(data, &len, &a->from_cp1252);
+	if (!a->text)
+		return GRAFI_READ_NOMEM;
 
 	if (!corpusSplitLines(a->text, len, &lines, &n_lines)) {
 		rc = GRAFI_READ_NOMEM;
@@ -248,7 +263,7 @@ grafi_article_parse(const char *data, size_t len, grafi_article *a)
 		out = lines[title_at].len;
 		a->text[out++] = '\0';
 	}
-	if (!corpusBuildParagraphs(a, lines + body, n_lines - body, &out)) {
+	if (!corpusBuildParagraphs(a, lines + body, n_lines - body, &out, false)) {
 		rc = GRAFI_READ_NOMEM;
 		goto fail;
 	}
@@ -267,6 +282,68 @@ fail:
 	free(lines);
 	grafi_article_release(a);
 	return rc;
+}
+
+grafi_read_result_t
+grafi_article_from_parts(const char *title, size_t title_len, const char *body, size_t body_len,
+			 grafi_article *a)
+{
+	char *t, *b = NULL;
+	Line *lines = NULL;
+	size_t n_lines = 0, out = 0, blen = body_len;
+	bool cp1252 = false;
+
+	memset(a, 0, sizeof *a);
+	t = corpusDecode(title, &title_len, &a->from_cp1252);
+	if (t)
+		b = corpusDecode(body, &blen, &cp1252);
+	if (!t || !b || !(a->text = malloc(title_len + blen + 2))) {
+		free(t);
+		free(b);
+		return GRAFI_READ_NOMEM;
+	}
+	a->from_cp1252 |= cp1252;
+
+	/* The title on one line, white space collapsed, at the start of TEXT. */
+	for (size_t i = 0; i < title_len; i++) {
+		char c = corpusIsSpace(t[i]) ? ' ' : t[i];
+
+		if (c != ' ' || (out > 0 && a->text[out - 1] != ' '))
+			a->text[out++] = c;
+	}
+	while (out > 0 && a->text[out - 1] == ' ')
+		out--;
+	a->text[out++] = '\0';
+	a->title = a->text;
+	free(t);
+
+	/* The body after it; corpusBuildParagraphs() compacts within TEXT. */
+	memcpy(a->text + out, b, blen);
+	a->text[out + blen] = '\0';
+	free(b);
+	if (!corpusSplitLines(a->text + out, blen, &lines, &n_lines))
+		goto nomem;
+	for (size_t i = 0; i < n_lines; i++)
+		lines[i].start += out;
+	if (!corpusBuildParagraphs(a, lines, n_lines, &out, true))
+		goto nomem;
+	free(lines);
+	if (a->n_paragraphs == 0) {
+		size_t cap = 0;
+
+		if (!a->title[0]) {
+			grafi_article_release(a);
+			return GRAFI_READ_EMPTY;
+		}
+		if (!corpusPushParagraph(a, &cap, a->title))
+			goto nomem;
+	}
+	return GRAFI_READ_OK;
+
+nomem:
+	free(lines);
+	grafi_article_release(a);
+	return GRAFI_READ_NOMEM;
 }
 
 void

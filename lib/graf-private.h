@@ -115,6 +115,50 @@ int grafi_tokenizer_register(sqlite3 *db);
  */
 int grafi_functions_register(sqlite3 *db);
 
+/* ------------------------------------------------------------ ranking -- */
+
+/* Defaults of the ranking parameters (see doc/ranking.md for how they were
+ * chosen). */
+#define GRAFI_DEFAULT_K1 1.2
+#define GRAFI_DEFAULT_B 0.75
+#define GRAFI_DEFAULT_TITLE_WEIGHT 0.4
+#define GRAFI_DEFAULT_PROXIMITY 0.25
+#define GRAFI_DEFAULT_PHRASE_BOOST 1.0
+
+/* A map from article id to score (headline scores of one query). */
+typedef struct grafi_score_map grafi_score_map;
+grafi_score_map *grafi_score_map_new(void);
+void grafi_score_map_free(grafi_score_map *m);
+/* false when out of memory */
+bool grafi_score_map_put(grafi_score_map *m, sqlite3_int64 key, double value);
+/* 0.0 for a missing key */
+double grafi_score_map_get(const grafi_score_map *m, sqlite3_int64 key);
+size_t grafi_score_map_size(const grafi_score_map *m);
+
+/* The parameters graf_rank() reads, bound to its argument by the query. */
+typedef struct grafi_rank_model {
+	double k1, b;                /* BM25 */
+	double proximity;            /* weight of the term-pair proximity part */
+	double phrase_boost;         /* for query words adjacent in query order */
+	const double *weights;       /* per phrase of the MATCH expression; */
+	int n_weights;               /* phrases past n_weights weigh 1 */
+	const grafi_score_map *titles;  /* article id -> headline score */
+	double title_weight;
+} grafi_rank_model;
+
+/* Fill M with the defaults (no weights, no titles). */
+void grafi_rank_model_init(grafi_rank_model *m);
+
+/* One BM25 term: IDF * TF * (k1 + 1) / (TF + NORM). */
+double grafi_rank_bm25_term(double idf, double tf, double k1, double norm);
+
+/* Register graf_rank() on DB.  SQLITE_OK or an error code. */
+int grafi_rank_register(sqlite3 *db);
+
+/* Bind MODEL (borrowed for the statement's life) to parameter PARAM of a
+ * statement calling graf_rank(table, ?PARAM). */
+int grafi_rank_bind(sqlite3_stmt *stmt, int param, const grafi_rank_model *model);
+
 /* The fts5_api of DB, or NULL when SQLite was built without FTS5 or when
  * out of memory (then sqlite3_errcode(DB) is SQLITE_NOMEM; see
  * grafi_fts5_api_error()). */
@@ -169,6 +213,18 @@ typedef struct grafi_article {
  */
 grafi_read_result_t grafi_article_parse(const char *data, size_t len, grafi_article *out);
 
+/*
+ * Build an article from a collection record: TITLE[0..TITLE_LEN) (white space
+ * collapsed) and BODY[0..BODY_LEN), whose paragraphs are separated by blank
+ * lines (the lines of one paragraph are joined by a space).  Either part may
+ * be Windows-1252 (then from_cp1252 is set).  A record with no body has its
+ * title as its one paragraph.
+ * @retval GRAFI_READ_EMPTY when both are empty, GRAFI_READ_NOMEM
+ */
+grafi_read_result_t grafi_article_from_parts(const char *title, size_t title_len,
+					     const char *body, size_t body_len,
+					     grafi_article *out);
+
 /* Free what an article owns and zero it; safe on a zeroed article. */
 void grafi_article_release(grafi_article *article);
 
@@ -204,27 +260,28 @@ typedef graf_status_t (*grafi_reader_fn)(const char *path, const char *data, siz
 graf_status_t grafi_read_text(const char *path, const char *data, size_t len,
 			      const grafi_reader_sink *sink);
 
+/* JSON Lines collections (reader-jsonl.c). */
+graf_status_t grafi_read_jsonl(const char *path, const char *data, size_t len,
+			       const grafi_reader_sink *sink);
+
+/* TREC SGML collections (reader-trec.c). */
+graf_status_t grafi_read_trec(const char *path, const char *data, size_t len,
+			      const grafi_reader_sink *sink);
+
 /* ------------------------------------------------------------- the walk -- */
 
-/* Input formats, chosen from a file's name. */
-typedef enum grafi_format {
-	GRAFI_FORMAT_NONE = 0,   /* no reader claims the name */
-	GRAFI_FORMAT_TEXT,       /* one article per file (*.txt) */
-	GRAFI_FORMAT_LAST
-} grafi_format_t;
+/* The input format a file's name says; GRAF_INPUT_AUTO when it says none. */
+graf_input_t grafi_format_for_name(const char *path);
 
-/* The reader for a file name; GRAFI_FORMAT_NONE when none claims it. */
-grafi_format_t grafi_format_for_name(const char *path);
-
-/* The reader of FORMAT (text for GRAFI_FORMAT_NONE). */
-grafi_reader_fn grafi_reader_for(grafi_format_t format);
+/* The reader of FORMAT (text for GRAF_INPUT_AUTO). */
+grafi_reader_fn grafi_reader_for(graf_input_t format);
 
 /* A file found by the walk. */
 typedef struct grafi_file {
 	char *path;              /* as walked from the root */
 	int64_t size;
 	int64_t mtime_ns;        /* modification time, nanoseconds */
-	grafi_format_t format;
+	graf_input_t format;     /* never GRAF_INPUT_AUTO */
 } grafi_file;
 
 typedef struct grafi_walk_result {
@@ -238,10 +295,11 @@ typedef struct grafi_walk_result {
 
 /*
  * Add the files under ROOT (a file or directory) to OUT; problems go to
- * WARN (may be NULL) and do not stop the walk.
+ * WARN (may be NULL) and do not stop the walk.  ROOT itself, if a file, is
+ * read as INPUT (GRAF_INPUT_AUTO: by its name, else text).
  * @retval GRAF_STATUS_NOMEM only; everything else is a warning.
  */
-graf_status_t grafi_walk(const char *root, grafi_walk_result *out,
+graf_status_t grafi_walk(const char *root, graf_input_t input, grafi_walk_result *out,
 			 void (*warn)(void *ctx, const char *path, const char *message),
 			 void *ctx);
 
@@ -255,6 +313,9 @@ typedef struct grafi_compiled_query {
 	char *match;             /* expression for para (paragraph text); NULL
 				  * when the query has only title: terms */
 	char *title_match;       /* expression for head (headlines); NULL: none */
+	char *any_match;         /* every positive word and phrase of the query
+				  * OR-ed: scores the headlines for ranking;
+				  * NULL: none */
 	char *explain;           /* the parse, for --explain; may be NULL */
 	char **warnings;         /* things dropped or reinterpreted */
 	size_t n_warnings;

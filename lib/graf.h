@@ -166,6 +166,15 @@ typedef struct graf_progress {
 	int64_t bytes_total;    /* bytes of all files found */
 } graf_progress;
 
+/* Input formats graf-index reads. */
+typedef enum graf_input {
+	GRAF_INPUT_AUTO = 0,    /* from the file name: *.jsonl, *.trec, *.sgml, else text */
+	GRAF_INPUT_TEXT,        /* one article per file (*.txt) */
+	GRAF_INPUT_JSONL,       /* JSON Lines: {"id", "title", "text"} per line */
+	GRAF_INPUT_TREC,        /* TREC SGML: <DOC><DOCNO>..</DOCNO>..<TEXT>..</TEXT></DOC> */
+	GRAF_INPUT_LAST
+} graf_input_t;
+
 typedef struct graf_update_options {
 	/* Called for each problem that does not stop the run: a file that is
 	 * skipped, a file read as Windows-1252.  PATH is the file concerned,
@@ -181,13 +190,18 @@ typedef struct graf_update_options {
 	void *ctx;              /* passed to the callbacks */
 	int report_unchanged;   /* also call change() for unchanged articles */
 	int busy_timeout_ms;    /* wait this long for another writer (0: 5000) */
+	graf_input_t input;     /* format of the files named in PATHS; files
+				 * found in directories go by their name */
 } graf_update_options;
 
 /*
  * Bring the index up to date with the files under PATHS.
  *
- * Directories are walked recursively for "*.txt" files; files named
- * explicitly are read whatever their name.  Each file is compared with what
+ * Directories are walked recursively for "*.txt" (articles), "*.jsonl" and
+ * "*.trec" / "*.sgml" (collections, many documents per file); files named
+ * explicitly are read whatever their name, in options->input format (by
+ * default from the name, text when the name says nothing).  A collection
+ * document's identity is its id within its file.  Each file is compared with what
  * the index holds: new files are added, changed ones replaced, unchanged ones
  * skipped cheaply (size and modification time, then a content hash).  Indexed
  * files under PATHS that no longer exist are removed; articles under other
@@ -236,14 +250,38 @@ typedef enum graf_unit {
 	GRAF_UNIT_LAST
 } graf_unit_t;
 
+/* Ranking parameters (doc/ranking.md explains each and its default). */
+typedef struct graf_rank_options {
+	double k1;              /* BM25 term-frequency saturation */
+	double b;               /* BM25 length normalisation, 0..1 */
+	double title_weight;    /* weight of the headline's score in its
+				 * paragraphs' scores (0: headlines ignored) */
+	double proximity;       /* weight of query words found close together */
+	double phrase_boost;    /* extra for query words adjacent in query order */
+} graf_rank_options;
+
 typedef struct graf_search_options {
 	long limit;             /* at most this many hits; 0: no limit */
 	long offset;            /* skip this many hits first */
 	graf_unit_t unit;
 	graf_match_t match;
+	long context;           /* also fetch this many paragraphs before and
+				 * after each hit (graf_hit.before/after) */
+	unsigned fields;        /* GRAF_HIT_* bits: what graf_query_next()
+				 * fills in beyond rank, score and article */
+	graf_rank_options rank; /* how hits are scored */
 } graf_search_options;
 
-/* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words. */
+/* Parts of a hit that cost a lookup each; a batch run that prints only ids
+ * and scores (a TREC run) leaves them out and runs many times faster. */
+enum {
+	GRAF_HIT_TEXT = 1u << 0,     /* graf_hit.text, text_len */
+	GRAF_HIT_MATCHES = 1u << 1,  /* graf_hit.matches (implies the text) */
+	GRAF_HIT_ALL = GRAF_HIT_TEXT | GRAF_HIT_MATCHES,
+};
+
+/* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words,
+ * no context, all fields. */
 void graf_search_options_init(graf_search_options *opts);
 
 /* A [start, end) range of bytes. */
@@ -251,6 +289,13 @@ typedef struct graf_span {
 	size_t start;
 	size_t end;
 } graf_span;
+
+/* A paragraph shown around a hit (context). */
+typedef struct graf_paragraph {
+	long paragraph;         /* 1-based position in the article */
+	const char *text;       /* plain UTF-8, NUL-terminated */
+	size_t text_len;
+} graf_paragraph;
 
 /* One hit.  All pointers are borrowed from the query and stay valid until the
  * next graf_query_next() or graf_query_free() on it. */
@@ -261,10 +306,16 @@ typedef struct graf_hit {
 	const char *path;       /* the file the article was read from, as indexed */
 	const char *title;      /* the article's headline ("" when it has none) */
 	long paragraph;         /* 1-based position of the paragraph in the article */
-	const char *text;       /* the paragraph, plain UTF-8, NUL-terminated */
+	const char *text;       /* the paragraph, plain UTF-8, NUL-terminated
+				 * ("" without GRAF_HIT_TEXT) */
 	size_t text_len;        /* strlen(text) */
-	const graf_span *matches;  /* byte ranges of matched words in TEXT, in order */
+	const graf_span *matches;  /* byte ranges of matched words in TEXT, in
+				    * order (none without GRAF_HIT_MATCHES) */
 	size_t n_matches;
+	const graf_paragraph *before;  /* context before the hit, in order */
+	size_t n_before;               /* at most graf_search_options.context */
+	const graf_paragraph *after;   /* context after the hit, in order */
+	size_t n_after;
 } graf_hit;
 
 /*
@@ -290,6 +341,15 @@ graf_status_t graf_query_run(graf_index *idx, const char *query,
  */
 const graf_hit *graf_query_next(graf_query *q);
 
+/*
+ * Count the paragraphs (or, with GRAF_UNIT_ARTICLE, the articles) that match
+ * QUERY, ignoring OPTS' limit, offset and context.
+ * @param count  OUT: the number, on success
+ * @retval as graf_query_run()
+ */
+graf_status_t graf_query_count(graf_index *idx, const char *query,
+			       const graf_search_options *opts, long *count);
+
 /* GRAF_STATUS_OK, or why graf_query_next() stopped early; the message is in
  * graf_index_errmsg(). */
 graf_status_t graf_query_status(const graf_query *q);
@@ -297,20 +357,80 @@ graf_status_t graf_query_status(const graf_query *q);
 /* Free Q and its hits.  NULL is a no-op. */
 void graf_query_free(graf_query *q);
 
+/* ---------------------------------------------------------- query files -- */
+
+/*
+ * A file of queries, as graf-search --queries reads it.  Three layouts,
+ * recognised by content:
+ *   - "qid<TAB>query" lines;
+ *   - plain lines, whose qid is their line number;
+ *   - TREC topics (<top> <num> Number: 301 <title> ... <desc> ... </top>),
+ *     whose query is the title (or the description, see graf_topic_field_t).
+ * Blank lines are skipped.
+ */
+typedef struct graf_query_file graf_query_file;
+
+/* Which field of a TREC topic is the query. */
+typedef enum graf_topic_field {
+	GRAF_TOPIC_TITLE = 0,
+	GRAF_TOPIC_DESC,
+	GRAF_TOPIC_LAST
+} graf_topic_field_t;
+
+/*
+ * Read the query file PATH ("-": standard input) completely.
+ * @param out            OUT: the file, on success; close with
+ *                       graf_query_file_close()
+ * @param error_message  OUT, optional: on failure a malloc'ed message
+ *                       naming the file; the caller frees it
+ * @retval GRAF_STATUS_IO, GRAF_STATUS_NOMEM, GRAF_STATUS_BAD_ARGUMENT (a
+ *         topic file without <num> or the chosen field)
+ */
+graf_status_t graf_query_file_open(const char *path, graf_topic_field_t field,
+				   graf_query_file **out, char **error_message);
+
+/*
+ * The next query: OUT *QID and *TEXT, borrowed until the next call or
+ * graf_query_file_close().
+ * @retval 1 for a query, 0 at the end
+ */
+int graf_query_file_next(graf_query_file *f, const char **qid, const char **text);
+
+/* Free F.  NULL is a no-op. */
+void graf_query_file_close(graf_query_file *f);
+
 /* --------------------------------------------------------------- output -- */
 
 /* Output formats of graf-search (see graf-search(1) for each layout). */
 typedef enum graf_format {
 	GRAF_FORMAT_TEXT = 0,   /* for people: headline, place, highlighted text */
+	GRAF_FORMAT_JSON,       /* JSON Lines, one object per hit */
+	GRAF_FORMAT_TSV,        /* tab-separated, escaped */
+	GRAF_FORMAT_TREC,       /* TREC run: qid Q0 docid rank score tag */
 	GRAF_FORMAT_LAST
 } graf_format_t;
+
+/* Version of the JSON and TSV layouts; bumped only when a field changes
+ * meaning or disappears (new fields may be added within a version). */
+#define GRAF_OUTPUT_FORMAT_VERSION 1
 
 typedef struct graf_output graf_output;
 
 typedef struct graf_output_options {
 	int color;              /* text: highlight with ANSI colours */
 	int show_score;         /* text: print each hit's score */
+	const char *run_tag;    /* trec: the run's tag (NULL: "graf") */
+	graf_unit_t unit;       /* trec: GRAF_UNIT_ARTICLE prints the docid,
+				 * GRAF_UNIT_PARAGRAPH "docid:paragraph" */
+	int count_only;         /* only counts will be written (no headers) */
 } graf_output_options;
+
+/*
+ * Write DOUBLE with the fewest digits that read back as the same value, so
+ * that printed scores keep the order of the real ones.  BUF needs 32 bytes.
+ * @retval BUF
+ */
+char *graf_format_score(double value, char buf[32]);
 
 /*
  * A writer of hits in FORMAT to OUT (which the caller keeps open).
@@ -323,6 +443,10 @@ void graf_output_begin(graf_output *o, const char *query, const char *qid);
 
 /* Write one hit. */
 void graf_output_hit(graf_output *o, const graf_hit *hit);
+
+/* Write the number of matches of the current query (graf-search --count),
+ * instead of its hits. */
+void graf_output_count(graf_output *o, long count);
 
 /* End the results of the current query. */
 void graf_output_end(graf_output *o);

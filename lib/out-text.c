@@ -12,6 +12,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "out.h"
 
@@ -21,6 +22,7 @@
 #define SGR_PATH "\033[35m"          /* magenta, as ripgrep prints paths */
 #define SGR_NUMBER "\033[32m"        /* green, as ripgrep prints line numbers */
 #define SGR_MATCH "\033[1;31m"       /* bold red */
+#define SGR_DIM "\033[2m"             /* context paragraphs */
 
 typedef struct TextState {
 	long hits;                   /* hits written for the current query */
@@ -38,7 +40,7 @@ textBegin(graf_output *o, const char *query, const char *qid)
 	TextState *st = o->state;
 
 	st->hits = 0;
-	if (qid)
+	if (qid && !o->opts.count_only)
 		fprintf(o->out, "%s# %s: %s%s\n", textSgr(o, SGR_BOLD), qid, query,
 			textSgr(o, SGR_RESET));
 }
@@ -63,22 +65,46 @@ textWriteHighlighted(graf_output *o, const graf_hit *hit)
 	fwrite(hit->text + at, 1, hit->text_len - at, o->out);
 }
 
+/* A context paragraph, grep-style: "N- text", dimmed. */
+static void
+textContext(graf_output *o, const graf_paragraph *p)
+{
+	fprintf(o->out, "   %s%ld-%s %s", textSgr(o, SGR_NUMBER), p->paragraph,
+		textSgr(o, SGR_RESET), textSgr(o, SGR_DIM));
+	fwrite(p->text, 1, p->text_len, o->out);
+	fprintf(o->out, "%s\n", textSgr(o, SGR_RESET));
+}
+
 static void
 textHit(graf_output *o, const graf_hit *hit)
 {
 	TextState *st = o->state;
+	bool context = hit->n_before || hit->n_after;
 
 	if (st->hits++)
 		fputc('\n', o->out);
 	fprintf(o->out, "%s%ld. %s%s\n", textSgr(o, SGR_BOLD), hit->rank,
 		hit->title[0] ? hit->title : hit->docid, textSgr(o, SGR_RESET));
-	fprintf(o->out, "   %s%s%s:%s%ld%s", textSgr(o, SGR_PATH), hit->docid, textSgr(o, SGR_RESET),
-		textSgr(o, SGR_NUMBER), hit->paragraph, textSgr(o, SGR_RESET));
+	/* "file:paragraph"; a document of a collection file is "file#id:paragraph". */
+	fprintf(o->out, "   %s%s%s%s%s:%s%ld%s", textSgr(o, SGR_PATH), hit->path,
+		strcmp(hit->docid, hit->path) ? "#" : "", strcmp(hit->docid, hit->path) ? hit->docid : "",
+		textSgr(o, SGR_RESET), textSgr(o, SGR_NUMBER), hit->paragraph, textSgr(o, SGR_RESET));
 	if (o->opts.show_score)
 		fprintf(o->out, "  score %.3f", hit->score);
-	fputs("\n   ", o->out);
+	fputc('\n', o->out);
+	for (size_t i = 0; i < hit->n_before; i++)
+		textContext(o, &hit->before[i]);
+	/* With context, number every paragraph as grep -n does (":" marks the
+	 * hit, "-" the context). */
+	if (context)
+		fprintf(o->out, "   %s%ld:%s ", textSgr(o, SGR_NUMBER), hit->paragraph,
+			textSgr(o, SGR_RESET));
+	else
+		fputs("   ", o->out);
 	textWriteHighlighted(o, hit);
 	fputc('\n', o->out);
+	for (size_t i = 0; i < hit->n_after; i++)
+		textContext(o, &hit->after[i]);
 }
 
 static void
@@ -93,7 +119,17 @@ textDestroy(graf_output *o)
 	free(o->state);
 }
 
-static const out_vtable text_vtable = { textBegin, textHit, textEnd, textDestroy };
+/* "N", or "qid: N" for queries from a file. */
+static void
+textCount(graf_output *o, long count)
+{
+	if (o->qid)
+		fprintf(o->out, "%s: %ld\n", o->qid, count);
+	else
+		fprintf(o->out, "%ld\n", count);
+}
+
+static const out_vtable text_vtable = { textBegin, textHit, textCount, textEnd, textDestroy };
 
 bool
 out_text_init(graf_output *o)

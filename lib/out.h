@@ -13,6 +13,8 @@ typedef struct out_vtable {
 	/* Start the results of QUERY (QID may be NULL). */
 	void (*begin)(graf_output *o, const char *query, const char *qid);
 	void (*hit)(graf_output *o, const graf_hit *hit);
+	/* The number of matches, instead of hits (--count). */
+	void (*count)(graf_output *o, long count);
 	void (*end)(graf_output *o);
 	/* Free the format's own state (not O itself). */
 	void (*destroy)(graf_output *o);
@@ -30,5 +32,8 @@ struct graf_output {
 
 /* Constructors: fill O's vtable (and state); false when out of memory. */
 bool out_text_init(graf_output *o);
+bool out_json_init(graf_output *o);
+bool out_tsv_init(graf_output *o);
+bool out_trec_init(graf_output *o);
 
 #endif /* GRAF_OUT_H */

@@ -27,11 +27,34 @@ parseIsSpace(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
+/* Append W[0..N) to S as an FTS5 string: quoted, inner quotes doubled. */
+static void
+parseAppendQuoted(sqlite3_str *s, const char *w, size_t n)
+{
+	sqlite3_str_appendchar(s, 1, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (w[i] == '"')
+			sqlite3_str_appendchar(s, 1, '"');
+		sqlite3_str_appendchar(s, 1, w[i]);
+	}
+	sqlite3_str_appendchar(s, 1, '"');
+}
+
+/* Finish S into a malloc'ed copy (NULL if out of memory or empty). */
+static char *
+parseFinish(sqlite3_str *s)
+{
+	char *v = sqlite3_str_finish(s), *copy = v && *v ? strdup(v) : NULL;
+
+	sqlite3_free(v);
+	return copy;
+}
+
 graf_status_t
 grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
 		    grafi_compiled_query *out)
 {
-	sqlite3_str *expr;
+	sqlite3_str *expr, *any;
 	const char *p = text;
 	int words = 0, rc = SQLITE_OK;
 	size_t len = strlen(text);
@@ -45,6 +68,7 @@ grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
 	}
 
 	expr = sqlite3_str_new(idx->db);
+	any = sqlite3_str_new(idx->db);
 	while (*p && rc == SQLITE_OK) {
 		const char *w;
 		int n_tokens = 0;
@@ -60,33 +84,28 @@ grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
 				    parseCountToken);
 		if (n_tokens == 0)
 			continue;  /* punctuation only: nothing to search */
-		if (words++)
+		if (words++) {
 			sqlite3_str_appendall(expr, match == GRAF_MATCH_ANY ? " OR " : " ");
-		sqlite3_str_appendchar(expr, 1, '"');
-		for (const char *c = w; c < p; c++) {
-			if (*c == '"')
-				sqlite3_str_appendchar(expr, 1, '"');
-			sqlite3_str_appendchar(expr, 1, *c);
+			sqlite3_str_appendall(any, " OR ");
 		}
-		sqlite3_str_appendchar(expr, 1, '"');
+		parseAppendQuoted(expr, w, (size_t)(p - w));
+		parseAppendQuoted(any, w, (size_t)(p - w));
 	}
+	out->match = parseFinish(expr);
+	out->any_match = parseFinish(any);
 	if (rc != SQLITE_OK) {
-		sqlite3_free(sqlite3_str_finish(expr));
+		grafi_compiled_query_release(out);
 		return grafi_sqlite_error(idx, rc, "cannot read query");
 	}
 	if (words == 0) {
-		sqlite3_free(sqlite3_str_finish(expr));
+		grafi_compiled_query_release(out);
 		return grafi_error(idx, GRAF_STATUS_BAD_QUERY,
 				   "query '%s' has no word to search for", text);
 	}
-	{
-		char *s = sqlite3_str_finish(expr);
-
-		out->match = s ? strdup(s) : NULL;
-		sqlite3_free(s);
-	}
-	if (!out->match)
+	if (!out->match || !out->any_match) {
+		grafi_compiled_query_release(out);
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
 	return GRAF_STATUS_OK;
 }
 
@@ -95,6 +114,7 @@ grafi_compiled_query_release(grafi_compiled_query *cq)
 {
 	free(cq->match);
 	free(cq->title_match);
+	free(cq->any_match);
 	free(cq->explain);
 	for (size_t i = 0; i < cq->n_warnings; i++)
 		free(cq->warnings[i]);

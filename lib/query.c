@@ -23,6 +23,9 @@ struct graf_query {
 	sqlite3_stmt *rank;          /* (rowid, score), best first */
 	sqlite3_stmt *text;          /* (body, matches) of one rowid */
 	sqlite3_stmt *article;       /* (docid, path, title) of one article */
+	sqlite3_stmt *context;       /* (rowid, body) of a range of paragraphs */
+	grafi_rank_model model;      /* bound to graf_rank() in RANK */
+	grafi_score_map *titles;     /* article id -> headline score */
 	graf_status_t status;
 	bool done;                   /* the ranking ran out: no more hits */
 	long produced;               /* hits handed out */
@@ -39,6 +42,8 @@ struct graf_query {
 	size_t spans_cap;
 	sqlite3_int64 article_id;    /* whose strings are cached below; 0: none */
 	char *docid, *path, *title;
+	graf_paragraph *ctx;         /* context paragraphs of the current hit */
+	size_t ctx_n, ctx_cap;
 };
 
 void
@@ -49,46 +54,61 @@ graf_search_options_init(graf_search_options *opts)
 	opts->offset = 0;
 	opts->unit = GRAF_UNIT_PARAGRAPH;
 	opts->match = GRAF_MATCH_ALL;
+	opts->fields = GRAF_HIT_ALL;
+	opts->rank.k1 = GRAFI_DEFAULT_K1;
+	opts->rank.b = GRAFI_DEFAULT_B;
+	opts->rank.title_weight = GRAFI_DEFAULT_TITLE_WEIGHT;
+	opts->rank.proximity = GRAFI_DEFAULT_PROXIMITY;
+	opts->rank.phrase_boost = GRAFI_DEFAULT_PHRASE_BOOST;
 }
 
 /* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
- * ?3 and ?4 the limit and offset (paragraph unit only). */
+ * ?3 and ?4 the limit and offset (paragraph unit only), ?5 the rank model. */
 static const char rank_sql_para[] =
-	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"SELECT rowid, graf_rank(para, ?5) AS score FROM para WHERE para MATCH ?1 "
 	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
 static const char rank_sql_para_title[] =
-	"SELECT rowid, -bm25(para) AS score FROM para WHERE para MATCH ?1 "
+	"SELECT rowid, graf_rank(para, ?5) AS score FROM para WHERE para MATCH ?1 "
 	"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2) "
 	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
 /* Only title: terms: the matching articles, best headline first, each with
  * all its paragraphs in order. */
 static const char rank_sql_title[] =
-	"WITH h AS MATERIALIZED (SELECT rowid AS id, -bm25(head) AS score FROM head "
+	"WITH h AS MATERIALIZED (SELECT rowid AS id, graf_rank(head, ?5) AS score FROM head "
 	"WHERE head MATCH ?2) "
 	"SELECT p.rowid, h.score FROM h JOIN para AS p "
 	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") "
 	"AND (h.id << " GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL " "
 	"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4";
+/* Headline scores of the articles whose headline has a query word. */
+static const char title_scores_sql[] =
+	"SELECT rowid, graf_rank(head, ?2) FROM head WHERE head MATCH ?1";
 
 static const char text_sql_match[] =
 	"SELECT body, graf_matches(para) FROM para WHERE para MATCH ?1 AND rowid = ?2";
 static const char text_sql_plain[] = "SELECT body, '' FROM para WHERE rowid = ?2";
+static const char context_sql[] =
+	"SELECT rowid, body FROM para WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid";
 static const char article_sql[] =
 	"SELECT a.docid, s.path, a.title FROM article AS a JOIN source AS s ON s.id = a.source "
 	"WHERE a.id = ?1";
 
-/* Record an SQLite failure on Q; raw FTS5 syntax errors are query errors. */
+/* The status of SQLite failure RC on IDX: in raw mode an SQLITE_ERROR is
+ * the user's FTS5 syntax, so a query error; anything else is the index's. */
+static graf_status_t
+querySqliteError(graf_index *idx, graf_match_t match, int rc, const char *what)
+{
+	if (match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR)
+		return grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
+				   sqlite3_errmsg(idx->db));
+	return grafi_sqlite_error(idx, rc, what);
+}
+
+/* Record an SQLite failure on Q. */
 static graf_status_t
 queryFail(graf_query *q, int rc, const char *what)
 {
-	graf_index *idx = q->idx;
-
-	if (q->opts.match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR)
-		q->status = grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
-					sqlite3_errmsg(idx->db));
-	else
-		q->status = grafi_sqlite_error(idx, rc, what);
-	return q->status;
+	return q->status = querySqliteError(q->idx, q->opts.match, rc, what);
 }
 
 /* Unlink Q from its index's list. */
@@ -102,12 +122,25 @@ queryUnlink(graf_query *q)
 		}
 }
 
+/* Free the texts of the current hit's context paragraphs. */
+static void
+queryClearContext(graf_query *q)
+{
+	for (size_t i = 0; i < q->ctx_n; i++)
+		free((char *)q->ctx[i].text);
+	q->ctx_n = 0;
+}
+
 static void
 queryFree(graf_query *q)
 {
 	sqlite3_finalize(q->rank);
 	sqlite3_finalize(q->text);
 	sqlite3_finalize(q->article);
+	sqlite3_finalize(q->context);
+	grafi_score_map_free(q->titles);
+	queryClearContext(q);
+	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
 	free(q->seen);
 	free(q->body);
@@ -272,6 +305,61 @@ queryLoadText(graf_query *q, sqlite3_int64 rowid)
 	return GRAF_STATUS_OK;
 }
 
+/*
+ * Load up to opts.context paragraphs of the same article before and after
+ * the hit ROWID into Q->hit.before/after.
+ */
+static graf_status_t
+queryLoadContext(graf_query *q, sqlite3_int64 rowid)
+{
+	sqlite3_int64 article = GRAFI_ROWID_ARTICLE(rowid);
+	sqlite3_int64 first = GRAFI_ROWID(article, 1), last = GRAFI_ROWID(article, GRAFI_MAX_PARAGRAPHS);
+	sqlite3_int64 lo = rowid - q->opts.context < first ? first : rowid - q->opts.context;
+	sqlite3_int64 hi = rowid + q->opts.context > last ? last : rowid + q->opts.context;
+	size_t n_before = 0;
+	int rc;
+
+	queryClearContext(q);
+	sqlite3_bind_int64(q->context, 1, lo);
+	sqlite3_bind_int64(q->context, 2, hi);
+	while ((rc = sqlite3_step(q->context)) == SQLITE_ROW) {
+		sqlite3_int64 r = sqlite3_column_int64(q->context, 0);
+		graf_paragraph *p;
+
+		if (r == rowid)
+			continue;
+		if (q->ctx_n == q->ctx_cap) {
+			size_t ncap = q->ctx_cap ? q->ctx_cap * 2 : 8;
+			graf_paragraph *nv = realloc(q->ctx, ncap * sizeof *nv);
+			if (!nv) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			q->ctx = nv;
+			q->ctx_cap = ncap;
+		}
+		p = &q->ctx[q->ctx_n];
+		p->paragraph = GRAFI_ROWID_PARA(r);
+		p->text = NULL;
+		if (!queryCopyColumn(q->context, 1, (char **)&p->text)) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		p->text_len = strlen(p->text);
+		q->ctx_n++;
+		if (r < rowid)
+			n_before++;
+	}
+	sqlite3_reset(q->context);
+	if (rc != SQLITE_DONE)
+		return queryFail(q, rc, "cannot read context");
+	q->hit.before = q->ctx;
+	q->hit.n_before = n_before;
+	q->hit.after = q->ctx + n_before;
+	q->hit.n_after = q->ctx_n - n_before;
+	return GRAF_STATUS_OK;
+}
+
 const graf_hit *
 graf_query_next(graf_query *q)
 {
@@ -314,8 +402,15 @@ graf_query_next(graf_query *q)
 			}
 		}
 		if (queryLoadArticle(q, article) != GRAF_STATUS_OK ||
-		    queryLoadText(q, rowid) != GRAF_STATUS_OK)
+		    (q->text && queryLoadText(q, rowid) != GRAF_STATUS_OK) ||
+		    (q->opts.context > 0 && queryLoadContext(q, rowid) != GRAF_STATUS_OK))
 			return NULL;
+		if (!q->text) {
+			q->hit.text = "";
+			q->hit.text_len = 0;
+			q->hit.matches = NULL;
+			q->hit.n_matches = 0;
+		}
 		q->produced++;
 		q->hit.rank = q->opts.offset + q->produced;
 		q->hit.score = score;
@@ -331,6 +426,41 @@ graf_status_t
 graf_query_status(const graf_query *q)
 {
 	return q->status;
+}
+
+/*
+ * Score the headlines that contain a query word into Q->titles, so that
+ * graf_rank() can add each paragraph's headline score.
+ */
+static graf_status_t
+queryScoreTitles(graf_query *q)
+{
+	grafi_rank_model head_model = q->model;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	head_model.titles = NULL;
+	head_model.weights = NULL;
+	head_model.n_weights = 0;
+	q->titles = grafi_score_map_new();
+	if (!q->titles)
+		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+	rc = sqlite3_prepare_v2(q->idx->db, title_scores_sql, -1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, q->cq.any_match, -1, SQLITE_STATIC);
+		grafi_rank_bind(stmt, 2, &head_model);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			if (!grafi_score_map_put(q->titles, sqlite3_column_int64(stmt, 0),
+						 sqlite3_column_double(stmt, 1))) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return queryFail(q, rc, "cannot score headlines");
+	q->model.titles = q->titles;
+	return GRAF_STATUS_OK;
 }
 
 /* Prepare Q's statements and bind its expressions. */
@@ -354,23 +484,51 @@ queryPrepare(graf_query *q)
 		limit = -1;
 		offset = 0;
 	}
+	grafi_rank_model_init(&q->model);
+	q->model.k1 = q->opts.rank.k1;
+	q->model.b = q->opts.rank.b;
+	q->model.proximity = q->opts.rank.proximity;
+	q->model.phrase_boost = q->opts.rank.phrase_boost;
+	q->model.title_weight = q->opts.rank.title_weight;
+	if (q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
+	    queryScoreTitles(q) != GRAF_STATUS_OK)
+		return q->status;
 	rc = sqlite3_prepare_v2(db, rank_sql, -1, &q->rank, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, q->cq.match ? text_sql_match : text_sql_plain, -1,
-					&q->text, NULL);
+	/* Offsets need the MATCH (graf_matches() reads its phrase
+	 * instances); plain text is a cheaper rowid lookup. */
+	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match)
+		rc = sqlite3_prepare_v2(db, text_sql_match, -1, &q->text, NULL);
+	else if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_ALL))
+		rc = sqlite3_prepare_v2(db, text_sql_plain, -1, &q->text, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(db, article_sql, -1, &q->article, NULL);
+	if (rc == SQLITE_OK && q->opts.context > 0)
+		rc = sqlite3_prepare_v2(db, context_sql, -1, &q->context, NULL);
 	if (rc != SQLITE_OK)
 		return queryFail(q, rc, "cannot prepare query");
 	if (q->cq.match) {
 		sqlite3_bind_text(q->rank, 1, q->cq.match, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
+		if (q->text)  /* text_sql_plain ignores ?1 */
+			sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
 	}
 	if (q->cq.title_match)
 		sqlite3_bind_text(q->rank, 2, q->cq.title_match, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q->rank, 3, limit);
 	sqlite3_bind_int64(q->rank, 4, offset);
+	grafi_rank_bind(q->rank, 5, &q->model);
 	return GRAF_STATUS_OK;
+}
+
+static bool
+queryOptionsValid(const graf_search_options *o)
+{
+	const graf_rank_options *r = &o->rank;
+
+	return o->limit >= 0 && o->offset >= 0 && o->context >= 0 &&
+	       o->context <= GRAFI_MAX_PARAGRAPHS && (unsigned)o->unit < GRAF_UNIT_LAST &&
+	       (unsigned)o->match < GRAF_MATCH_LAST && r->k1 >= 0 && r->k1 <= 100 &&
+	       r->b >= 0 && r->b <= 1 && r->title_weight >= 0 && r->proximity >= 0 &&
+	       r->phrase_boost >= 0;
 }
 
 graf_status_t
@@ -391,8 +549,7 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 		q->opts = *opts;
 	else
 		graf_search_options_init(&q->opts);
-	if (q->opts.limit < 0 || q->opts.offset < 0 ||
-	    (unsigned)q->opts.unit >= GRAF_UNIT_LAST || (unsigned)q->opts.match >= GRAF_MATCH_LAST) {
+	if (!queryOptionsValid(&q->opts)) {
 		free(q);
 		return grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT, "invalid search options");
 	}
@@ -417,4 +574,62 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 	}
 	*out = q;
 	return GRAF_STATUS_OK;
+}
+
+/* Counting SQL, by unit and by which expressions the query has. */
+static const char *const count_sql[2][3] = {
+	[GRAF_UNIT_PARAGRAPH] = {
+		"SELECT count(*) FROM para WHERE para MATCH ?1",
+		"SELECT count(*) FROM para WHERE para MATCH ?1 AND (rowid >> " GRAFI_PARA_BITS_SQL
+		") IN (SELECT rowid FROM head WHERE head MATCH ?2)",
+		"SELECT coalesce(sum(paragraphs), 0) FROM article WHERE id IN "
+		"(SELECT rowid FROM head WHERE head MATCH ?2)",
+	},
+	[GRAF_UNIT_ARTICLE] = {
+		"SELECT count(DISTINCT rowid >> " GRAFI_PARA_BITS_SQL ") FROM para WHERE para MATCH ?1",
+		"SELECT count(DISTINCT rowid >> " GRAFI_PARA_BITS_SQL ") FROM para WHERE para MATCH ?1 "
+		"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2)",
+		"SELECT count(*) FROM head WHERE head MATCH ?2",
+	},
+};
+
+graf_status_t
+graf_query_count(graf_index *idx, const char *query, const graf_search_options *opts,
+		 long *count)
+{
+	graf_search_options o;
+	grafi_compiled_query cq;
+	sqlite3_stmt *stmt = NULL;
+	graf_status_t st;
+	int rc, which;
+
+	idx->errmsg[0] = '\0';
+	idx->interrupted = 0;
+	if (opts)
+		o = *opts;
+	else
+		graf_search_options_init(&o);
+	if (!queryOptionsValid(&o))
+		return grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT, "invalid search options");
+	st = grafi_query_compile(idx, query, o.match, &cq);
+	if (st != GRAF_STATUS_OK)
+		return st;
+	which = cq.match && cq.title_match ? 1 : cq.match ? 0 : 2;
+	rc = sqlite3_prepare_v2(idx->db, count_sql[o.unit][which], -1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		if (cq.match)
+			sqlite3_bind_text(stmt, 1, cq.match, -1, SQLITE_STATIC);
+		if (cq.title_match)
+			sqlite3_bind_text(stmt, 2, cq.title_match, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		if (rc == SQLITE_ROW) {
+			*count = (long)sqlite3_column_int64(stmt, 0);
+			rc = SQLITE_OK;
+		}
+	}
+	if (rc != SQLITE_OK)
+		st = querySqliteError(idx, o.match, rc, "cannot count matches");
+	sqlite3_finalize(stmt);
+	grafi_compiled_query_release(&cq);
+	return st;
 }

@@ -766,7 +766,8 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 
 	st = updateCleanRoots(idx, paths, n_paths, &roots);
 	for (size_t i = 0; i < n_paths && st == GRAF_STATUS_OK; i++)
-		st = grafi_walk(roots[i], &walk, updateWalkWarn, &u);
+		st = grafi_walk(roots[i], options ? options->input : GRAF_INPUT_AUTO, &walk,
+				updateWalkWarn, &u);
 	if (st == GRAF_STATUS_NOMEM)
 		grafi_error(idx, st, "out of memory");
 	progress.files_total = (long)walk.n_files;

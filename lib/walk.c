@@ -30,6 +30,7 @@ typedef struct WalkDir {
 
 typedef struct Walk {
 	grafi_walk_result *out;
+	graf_input_t input;     /* format of the root, if it is a file */
 	void (*warn)(void *ctx, const char *path, const char *message);
 	void *ctx;
 	graf_status_t status;   /* sticky: NOMEM stops the walk */
@@ -70,7 +71,7 @@ walkPushString(Walk *w, char ***v, size_t *n, size_t *cap, const char *s)
 
 /* Record PATH, a regular file, with its size and time. */
 static void
-walkAddFile(Walk *w, const char *path, const struct stat *sb, grafi_format_t format)
+walkAddFile(Walk *w, const char *path, const struct stat *sb, graf_input_t format)
 {
 	grafi_walk_result *r = w->out;
 	grafi_file *f;
@@ -175,7 +176,7 @@ static void
 walkPath(Walk *w, const char *path, const WalkDir *parent, bool named)
 {
 	struct stat sb;
-	grafi_format_t format;
+	graf_input_t format;
 
 	if (w->status != GRAF_STATUS_OK)
 		return;
@@ -196,22 +197,22 @@ walkPath(Walk *w, const char *path, const WalkDir *parent, bool named)
 		walkDirectory(w, path, &sb, parent);
 		return;
 	}
-	format = grafi_format_for_name(path);
-	if (!named && format == GRAFI_FORMAT_NONE)
+	format = named && w->input != GRAF_INPUT_AUTO ? w->input : grafi_format_for_name(path);
+	if (!named && format == GRAF_INPUT_AUTO)
 		return;
 	if (!S_ISREG(sb.st_mode)) {
 		if (named)
 			walkWarn(w, path, "not a regular file; skipped");
 		return;
 	}
-	walkAddFile(w, path, &sb, format == GRAFI_FORMAT_NONE ? GRAFI_FORMAT_TEXT : format);
+	walkAddFile(w, path, &sb, format == GRAF_INPUT_AUTO ? GRAF_INPUT_TEXT : format);
 }
 
 graf_status_t
-grafi_walk(const char *root, grafi_walk_result *out,
+grafi_walk(const char *root, graf_input_t input, grafi_walk_result *out,
 	   void (*warn)(void *ctx, const char *path, const char *message), void *ctx)
 {
-	Walk w = { out, warn, ctx, GRAF_STATUS_OK };
+	Walk w = { out, input, warn, ctx, GRAF_STATUS_OK };
 
 	walkPath(&w, root, NULL, true);
 	return w.status;
@@ -229,24 +230,38 @@ grafi_walk_result_release(grafi_walk_result *r)
 	memset(r, 0, sizeof *r);
 }
 
-grafi_format_t
+graf_input_t
 grafi_format_for_name(const char *path)
 {
+	static const struct {
+		const char *suffix;
+		graf_input_t format;
+	} by_suffix[] = {
+		{ ".txt", GRAF_INPUT_TEXT },
+		{ ".jsonl", GRAF_INPUT_JSONL },
+		{ ".trec", GRAF_INPUT_TREC },
+		{ ".sgml", GRAF_INPUT_TREC },
+	};
 	const char *dot = strrchr(path, '.');
 	const char *slash = strrchr(path, '/');
 
 	if (!dot || (slash && dot < slash))
-		return GRAFI_FORMAT_NONE;
-	if (strcmp(dot, ".txt") == 0)
-		return GRAFI_FORMAT_TEXT;
-	return GRAFI_FORMAT_NONE;
+		return GRAF_INPUT_AUTO;
+	for (size_t i = 0; i < sizeof by_suffix / sizeof by_suffix[0]; i++)
+		if (strcmp(dot, by_suffix[i].suffix) == 0)
+			return by_suffix[i].format;
+	return GRAF_INPUT_AUTO;
 }
 
 grafi_reader_fn
-grafi_reader_for(grafi_format_t format)
+grafi_reader_for(graf_input_t format)
 {
 	switch (format) {
-	case GRAFI_FORMAT_TEXT:
+	case GRAF_INPUT_JSONL:
+		return grafi_read_jsonl;
+	case GRAF_INPUT_TREC:
+		return grafi_read_trec;
+	case GRAF_INPUT_TEXT:
 	default:
 		return grafi_read_text;
 	}

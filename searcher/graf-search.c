@@ -1,11 +1,13 @@
 /*
  * graf-search - search a graf index for the paragraphs that answer a query.
  *
- * Parse options, open the index, run the query, print the hits, exit with
- * grep's statuses.  All the work is in libgraf.
+ * Parse options, open the index once, run one query (from the command line)
+ * or many (--queries FILE), write each hit through the chosen output format,
+ * exit with grep's statuses.  All the work is in libgraf.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,27 +25,66 @@ enum {
 };
 
 enum {
+	OPT_CONTEXT = 'C',
 	OPT_LIMIT = 'n',
+	OPT_QUERIES = 'q',
 	OPT_COLOR = 256,
 	OPT_ANY,
 	OPT_RAW,
+	OPT_FORMAT,
+	OPT_UNIT,
+	OPT_COUNT,
+	OPT_OFFSET,
+	OPT_RUN_TAG,
+	OPT_TOPIC_FIELD,
+	OPT_K1,
+	OPT_B,
+	OPT_TITLE_WEIGHT,
+	OPT_PROXIMITY,
+	OPT_PHRASE_BOOST,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
 static const char *const color_keywords[] = { "auto", "always", "never", NULL };
+/* In the order of graf_format_t and graf_unit_t. */
+static const char *const format_keywords[] = { "text", "json", "tsv", "trec", NULL };
+static const char *const unit_keywords[] = { "paragraph", "article", NULL };
+static const char *const topic_keywords[] = { "title", "desc", NULL };
 
 static const graf_option options[] = {
-	{ "limit", OPT_LIMIT, "N", "show at most N hits (default 10; 0: all)", NULL },
+	{ "limit", OPT_LIMIT, "N", "show at most N hits per query (default 10; 0: all)", NULL },
+	{ "offset", OPT_OFFSET, "N", "skip the first N hits (paging)", NULL },
 	{ "any", OPT_ANY, NULL, "any word may match (ranked), instead of all words", NULL },
 	{ "raw", OPT_RAW, NULL, "pass the query to FTS5 as is (FTS5 query syntax)", NULL },
+	{ "unit", OPT_UNIT, "UNIT",
+	  "paragraph (default), or article: each article once, by its best paragraph",
+	  unit_keywords },
+	{ "context", OPT_CONTEXT, "N", "also show N paragraphs before and after each hit", NULL },
+	{ "count", OPT_COUNT, NULL, "print only the number of matching paragraphs (or articles)",
+	  NULL },
+	{ "format", OPT_FORMAT, "FORMAT", "text (default), json (JSON Lines), tsv, or trec",
+	  format_keywords },
+	{ "queries", OPT_QUERIES, "FILE",
+	  "run every query of FILE ('-': stdin): QID<TAB>QUERY lines, plain lines\n"
+	  "                            (qid: line number) or TREC topics", NULL },
+	{ "topic-field", OPT_TOPIC_FIELD, "FIELD",
+	  "the query of a TREC topic file: title (default) or desc", topic_keywords },
+	{ "run-tag", OPT_RUN_TAG, "TAG", "the run tag of --format trec (default: graf)", NULL },
 	{ "color", OPT_COLOR, "WHEN", "highlight matches: auto (on a terminal), always, never",
 	  color_keywords },
+	{ "k1", OPT_K1, "X", "ranking: BM25 k1, term-frequency saturation", NULL },
+	{ "b", OPT_B, "X", "ranking: BM25 b, length normalisation (0..1)", NULL },
+	{ "title-weight", OPT_TITLE_WEIGHT, "X", "ranking: weight of the headline (0: off)", NULL },
+	{ "proximity", OPT_PROXIMITY, "X", "ranking: weight of query words close together (0: off)",
+	  NULL },
+	{ "phrase-boost", OPT_PHRASE_BOOST, "X",
+	  "ranking: extra for query words adjacent in query order", NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
 static const graf_program program = {
 	.name = PROG,
-	.usage = "[OPTION]... QUERY...",
+	.usage = "[OPTION]... QUERY...\n   or: " PROG " [OPTION]... --queries FILE",
 	.summary =
 		"Search a graf index for the paragraphs that contain every word of QUERY,\n"
 		"best first (BM25), with the article headline, file:paragraph and score.\n"
@@ -51,22 +92,68 @@ static const graf_program program = {
 	.options = options,
 	.has_index = 1,
 	.epilogue =
+		"Output formats: text for people; json: one JSON object per hit (query, qid,\n"
+		"rank, score, article, path, title, paragraph, text, matches); tsv: [qid]\n"
+		"rank score article paragraph title text, with \\\\ \\t \\n \\r escaped; trec:\n"
+		"qid Q0 docid rank score tag.  Ties in score are broken by the order of\n"
+		"the index (article, then paragraph), so output is reproducible.\n"
+		"\n"
 		"Examples:\n"
 		"  " PROG " export controls\n"
 		"  " PROG " -n 3 --color=always \"rare earths\" | less -R\n"
+		"  " PROG " --format json --unit article nvidia | jq .title\n"
+		"  " PROG " --queries topics.tsv --format trec --limit 1000 > run.txt\n"
 		"\n"
-		"Exit status: 0 if a paragraph matched, 1 if none did, 2 on an error\n"
-		"(bad option, missing or unreadable index, bad query).\n",
+		"Exit status: 0 if a paragraph matched (with --queries: if any query\n"
+		"matched), 1 if none did, 2 on an error (bad option, missing or unreadable\n"
+		"index, bad query).\n",
 };
 
 typedef struct Args {
 	const char *index;
+	const char *queries;         /* --queries FILE, or NULL */
 	graf_search_options search;
+	graf_output_options output;
+	graf_format_t format;
+	graf_topic_field_t topic_field;
 	int color;
-	bool help, version;
+	bool count, help, version;
 	char *err;
 	size_t err_size;
 } Args;
+
+/* One run: the open index and writer, and what happened so far. */
+typedef struct Run {
+	const Args *args;
+	graf_index *idx;
+	graf_output *out;
+	long matched;                /* queries with at least one match */
+	long failed;                 /* queries that could not be run */
+} Run;
+
+static int
+handleNumber(Args *a, const char *arg, const char *what, long max, long *out)
+{
+	if (graf_cli_number(arg, 0, max, out) == 0)
+		return 0;
+	snprintf(a->err, a->err_size, "invalid %s '%s' (a whole number from 0 to %ld)", what, arg,
+		 max);
+	return -1;
+}
+
+static int
+handleReal(Args *a, const char *arg, const char *what, double max, double *out)
+{
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (end != arg && !*end && v >= 0 && v <= max) {
+		*out = v;
+		return 0;
+	}
+	snprintf(a->err, a->err_size, "invalid %s '%s' (a number from 0 to %g)", what, arg, max);
+	return -1;
+}
 
 static int
 handleOption(void *ctx, int key, const char *arg, int keyword)
@@ -77,14 +164,24 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case GRAF_OPT_INDEX: a->index = arg; break;
 	case GRAF_OPT_HELP: a->help = true; break;
 	case GRAF_OPT_VERSION: a->version = true; break;
-	case OPT_LIMIT:
-		if (graf_cli_number(arg, 0, 1000000000, &a->search.limit) != 0) {
-			snprintf(a->err, a->err_size, "invalid limit '%s' (a number, 0 for all)", arg);
-			return -1;
-		}
-		break;
+	case OPT_LIMIT: return handleNumber(a, arg, "limit", 1000000000, &a->search.limit);
+	case OPT_OFFSET: return handleNumber(a, arg, "offset", 1000000000, &a->search.offset);
+	case OPT_CONTEXT: return handleNumber(a, arg, "context", 1000, &a->search.context);
 	case OPT_ANY: a->search.match = GRAF_MATCH_ANY; break;
 	case OPT_RAW: a->search.match = GRAF_MATCH_RAW; break;
+	case OPT_UNIT: a->search.unit = (graf_unit_t)keyword; break;
+	case OPT_FORMAT: a->format = (graf_format_t)keyword; break;
+	case OPT_COUNT: a->count = true; break;
+	case OPT_QUERIES: a->queries = arg; break;
+	case OPT_RUN_TAG: a->output.run_tag = arg; break;
+	case OPT_TOPIC_FIELD: a->topic_field = (graf_topic_field_t)keyword; break;
+	case OPT_K1: return handleReal(a, arg, "--k1", 100, &a->search.rank.k1);
+	case OPT_B: return handleReal(a, arg, "--b", 1, &a->search.rank.b);
+	case OPT_TITLE_WEIGHT:
+		return handleReal(a, arg, "--title-weight", 1000, &a->search.rank.title_weight);
+	case OPT_PROXIMITY: return handleReal(a, arg, "--proximity", 1000, &a->search.rank.proximity);
+	case OPT_PHRASE_BOOST:
+		return handleReal(a, arg, "--phrase-boost", 1000, &a->search.rank.phrase_boost);
 	case OPT_COLOR: a->color = keyword; break;
 	}
 	return 0;
@@ -114,18 +211,85 @@ joinWords(char **words, int n)
 	return s;
 }
 
+/*
+ * Run one query and write its results.
+ * @retval EXIT_MATCH, EXIT_NO_MATCH, or EXIT_ERROR (message printed)
+ */
+static int
+runQuery(Run *run, const char *qid, const char *text)
+{
+	const Args *a = run->args;
+	graf_query *q = NULL;
+	const graf_hit *hit;
+	long hits = 0;
+
+	if (a->count) {
+		if (graf_query_count(run->idx, text, &a->search, &hits) != GRAF_STATUS_OK)
+			goto fail;
+		graf_output_begin(run->out, text, qid);
+		graf_output_count(run->out, hits);
+		graf_output_end(run->out);
+		return hits > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+	}
+	if (graf_query_run(run->idx, text, &a->search, &q) != GRAF_STATUS_OK)
+		goto fail;
+	graf_output_begin(run->out, text, qid);
+	while ((hit = graf_query_next(q))) {
+		graf_output_hit(run->out, hit);
+		hits++;
+	}
+	graf_output_end(run->out);
+	if (graf_query_status(q) != GRAF_STATUS_OK)
+		goto fail;
+	graf_query_free(q);
+	return hits > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+
+fail:
+	if (qid)
+		fprintf(stderr, PROG ": query %s: %s\n", qid, graf_index_errmsg(run->idx));
+	else
+		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(run->idx));
+	graf_query_free(q);
+	return EXIT_ERROR;
+}
+
+/*
+ * Run every query of the file NAME ("-": stdin).
+ * @retval EXIT_MATCH if any query matched, EXIT_NO_MATCH if none did,
+ *         EXIT_ERROR if the file cannot be read or no query could be run
+ */
+static int
+runQueryFile(Run *run, const char *name)
+{
+	graf_query_file *f;
+	const char *qid, *text;
+	char *msg = NULL;
+	long queries = 0;
+
+	if (graf_query_file_open(name, run->args->topic_field, &f, &msg) != GRAF_STATUS_OK) {
+		fprintf(stderr, PROG ": %s\n", msg ? msg : "out of memory");
+		free(msg);
+		return EXIT_ERROR;
+	}
+	while (graf_query_file_next(f, &qid, &text)) {
+		queries++;
+		switch (runQuery(run, qid, text)) {
+		case EXIT_MATCH: run->matched++; break;
+		case EXIT_ERROR: run->failed++; break;
+		}
+	}
+	graf_query_file_close(f);
+	if (queries > 0 && run->failed == queries)
+		return EXIT_ERROR;
+	return run->matched > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
+}
+
 int
 main(int argc, char **argv)
 {
 	Args a = { 0 };
+	Run run = { &a, NULL, NULL, 0, 0 };
 	char err[512], *msg = NULL, *query = NULL;
-	graf_output_options oo = { 0 };
-	graf_output *out = NULL;
-	graf_index *idx = NULL;
-	graf_query *q = NULL;
-	const graf_hit *hit;
-	graf_status_t st;
-	long hits = 0;
 	int first, status = EXIT_ERROR;
 
 	graf_search_options_init(&a.search);
@@ -144,54 +308,46 @@ main(int argc, char **argv)
 		graf_cli_version(&program, stdout);
 		return EXIT_MATCH;
 	}
-	if (first >= argc) {
-		fprintf(stderr, PROG ": no query given\nUsage: " PROG " %s\n", program.usage);
+	if (a.queries && first < argc) {
+		fprintf(stderr, PROG ": give either a QUERY or --queries FILE, not both\n");
+		return EXIT_ERROR;
+	}
+	if (!a.queries && first >= argc) {
+		fprintf(stderr, PROG ": no query given\nTry '" PROG " --help' for more information.\n");
 		return EXIT_ERROR;
 	}
 	if (!a.index)
 		a.index = graf_cli_default_index();
-	query = joinWords(argv + first, argc - first);
-	if (!query) {
+	if (!a.queries && !(query = joinWords(argv + first, argc - first))) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return EXIT_ERROR;
 	}
 
-	st = graf_index_open(a.index, GRAF_OPEN_READ, NULL, &idx, &msg);
-	if (st != GRAF_STATUS_OK) {
+	if (graf_index_open(a.index, GRAF_OPEN_READ, NULL, &run.idx, &msg) != GRAF_STATUS_OK) {
 		fprintf(stderr, PROG ": %s\n", msg);
 		goto done;
 	}
-	oo.color = a.color == COLOR_ALWAYS || (a.color == COLOR_AUTO && isatty(STDOUT_FILENO));
-	oo.show_score = 1;
-	out = graf_output_new(GRAF_FORMAT_TEXT, stdout, &oo);
-	if (!out) {
+	a.output.color = a.format == GRAF_FORMAT_TEXT &&
+			 (a.color == COLOR_ALWAYS || (a.color == COLOR_AUTO && isatty(STDOUT_FILENO)));
+	a.output.show_score = 1;
+	a.output.unit = a.search.unit;
+	a.output.count_only = a.count;
+	/* A run prints ids and scores only: skip the per-hit text lookups. */
+	if (a.format == GRAF_FORMAT_TREC)
+		a.search.fields = 0;
+	run.out = graf_output_new(a.format, stdout, &a.output);
+	if (!run.out) {
 		fprintf(stderr, PROG ": out of memory\n");
 		goto done;
 	}
-	st = graf_query_run(idx, query, &a.search, &q);
-	if (st != GRAF_STATUS_OK) {
-		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
-		goto done;
-	}
-	graf_output_begin(out, query, NULL);
-	while ((hit = graf_query_next(q))) {
-		graf_output_hit(out, hit);
-		hits++;
-	}
-	graf_output_end(out);
-	if (graf_query_status(q) != GRAF_STATUS_OK) {
-		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
-		goto done;
-	}
+	status = a.queries ? runQueryFile(&run, a.queries) : runQuery(&run, NULL, query);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
-		fprintf(stderr, PROG ": cannot write the results\n");
-		goto done;
+		fprintf(stderr, PROG ": cannot write the results: %s\n", strerror(errno));
+		status = EXIT_ERROR;
 	}
-	status = hits > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
 done:
-	graf_query_free(q);
-	graf_output_free(out);
-	graf_index_close(idx);
+	graf_output_free(run.out);
+	graf_index_close(run.idx);
 	free(msg);
 	free(query);
 	return status;

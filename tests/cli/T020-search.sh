@@ -164,7 +164,9 @@ assert_contains "$out" "Usage: graf-search [OPTION]... QUERY..."
 for opt in --index --limit --any --raw --color --help --version; do
 	assert_contains "$out" "$opt"
 done
-assert_contains "$out" "Exit status: 0 if a paragraph matched, 1 if none did, 2 on an error"
+tr '\n' ' ' <"$out" >help.txt
+assert_contains help.txt "Exit status: 0 if a paragraph matched"
+assert_contains help.txt "1 if none did, 2 on an error"
 run 0 graf_search --version
 assert_eq "$(head -n 1 "$out")" "graf-search (graf) $(package_version)" "--version"
 

@@ -1,0 +1,120 @@
+/*
+ * out-json.c - JSON Lines: one object per hit, nothing else on stdout.
+ *
+ *   {"format_version": 1, "query": "export controls", "qid": "q1", "rank": 1,
+ *    "score": 3.437, "article": "corpus/x.txt", "path": "corpus/x.txt",
+ *    "title": "...", "paragraph": 2, "text": "...", "matches": [[310, 317], ...],
+ *    "before": [{"paragraph": 1, "text": "..."}], "after": [...]}
+ *
+ * "qid" appears only for queries read from a file, "before"/"after" only
+ * with context.  Offsets in "matches" are bytes of the UTF-8 "text".  The
+ * layout is documented in graf-search(1) and kept stable
+ * (GRAF_OUTPUT_FORMAT_VERSION).  jansson does the encoding.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "out.h"
+
+/* Digits that print SCORE exactly and no more (see graf_format_score). */
+static int
+jsonScorePrecision(double score)
+{
+	char buf[32];
+
+	graf_format_score(score, buf);
+	for (int p = 1; p <= 17; p++) {
+		char probe[32];
+
+		snprintf(probe, sizeof probe, "%.*g", p, score);
+		if (strcmp(probe, buf) == 0)
+			return p;
+	}
+	return 17;
+}
+
+/* The context paragraphs P[0..N) as an array of {paragraph, text}. */
+static json_t *
+jsonParagraphs(const graf_paragraph *p, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_pack("{s:I, s:s%}", "paragraph",
+						   (json_int_t)p[i].paragraph, "text",
+						   p[i].text, p[i].text_len));
+	return a;
+}
+
+static void
+jsonHit(graf_output *o, const graf_hit *hit)
+{
+	json_t *obj, *matches;
+	char *line;
+
+	matches = json_array();
+	for (size_t i = 0; matches && i < hit->n_matches; i++)
+		json_array_append_new(matches, json_pack("[I, I]", (json_int_t)hit->matches[i].start,
+							 (json_int_t)hit->matches[i].end));
+	obj = json_pack("{s:i, s:s, s:I, s:f, s:s, s:s, s:s, s:I, s:s%, s:o}",
+			"format_version", GRAF_OUTPUT_FORMAT_VERSION,
+			"query", o->query ? o->query : "",
+			"rank", (json_int_t)hit->rank,
+			"score", hit->score,
+			"article", hit->docid,
+			"path", hit->path,
+			"title", hit->title,
+			"paragraph", (json_int_t)hit->paragraph,
+			"text", hit->text, hit->text_len,
+			"matches", matches ? matches : json_array());
+	if (!obj)
+		return;  /* out of memory (jansson validated the UTF-8 we store) */
+	if (o->qid)
+		json_object_set_new(obj, "qid", json_string(o->qid));
+	if (hit->n_before || hit->n_after) {
+		json_object_set_new(obj, "before", jsonParagraphs(hit->before, hit->n_before));
+		json_object_set_new(obj, "after", jsonParagraphs(hit->after, hit->n_after));
+	}
+	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
+			       JSON_REAL_PRECISION(jsonScorePrecision(hit->score)));
+	if (line) {
+		fputs(line, o->out);
+		fputc('\n', o->out);
+		free(line);
+	}
+	json_decref(obj);
+}
+
+/* {"format_version": 1, "query": ..., ["qid": ...,] "count": N} */
+static void
+jsonCount(graf_output *o, long count)
+{
+	json_t *obj = json_pack("{s:i, s:s, s:I}", "format_version", GRAF_OUTPUT_FORMAT_VERSION,
+				"query", o->query ? o->query : "", "count", (json_int_t)count);
+	char *line;
+
+	if (!obj)
+		return;
+	if (o->qid)
+		json_object_set_new(obj, "qid", json_string(o->qid));
+	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	if (line) {
+		fputs(line, o->out);
+		fputc('\n', o->out);
+		free(line);
+	}
+	json_decref(obj);
+}
+
+static const out_vtable json_vtable = { NULL, jsonHit, jsonCount, NULL, NULL };
+
+bool
+out_json_init(graf_output *o)
+{
+	o->vt = &json_vtable;
+	return true;
+}
