@@ -124,6 +124,10 @@ int grafi_functions_register(sqlite3 *db);
 #define GRAFI_DEFAULT_TITLE_WEIGHT 0.4
 #define GRAFI_DEFAULT_PROXIMITY 0.25
 #define GRAFI_DEFAULT_PHRASE_BOOST 1.0
+#define GRAFI_DEFAULT_FB_DOCS 10
+#define GRAFI_DEFAULT_FB_TERMS 10
+#define GRAFI_DEFAULT_FB_WEIGHT 0.2
+#define GRAFI_MAX_FB_DOCS 100
 
 /* A map from article id to score (headline scores of one query). */
 typedef struct grafi_score_map grafi_score_map;
@@ -141,7 +145,12 @@ typedef struct grafi_rank_model {
 	double proximity;            /* weight of the term-pair proximity part */
 	double phrase_boost;         /* for query words adjacent in query order */
 	const double *weights;       /* per phrase of the MATCH expression; */
-	int n_weights;               /* phrases past n_weights weigh 1 */
+	int n_weights;               /* phrases past n_weights weigh */
+	double default_weight;       /* this (1 by default) */
+	int prox_first;              /* proximity counts phrases from this one
+				  * on (added feedback words come first) */
+	sqlite3_int64 *rows_seen;    /* if set, graf_rank() stores the table's
+				  * row count here (for feedback) */
 	const grafi_score_map *titles;  /* article id -> headline score */
 	double title_weight;
 } grafi_rank_model;
@@ -158,6 +167,33 @@ int grafi_rank_register(sqlite3 *db);
 /* Bind MODEL (borrowed for the statement's life) to parameter PARAM of a
  * statement calling graf_rank(table, ?PARAM). */
 int grafi_rank_bind(sqlite3_stmt *stmt, int param, const grafi_rank_model *model);
+
+/* ------------------------------------------------------------ feedback -- */
+
+/* A first-pass paragraph: its text and score. */
+typedef struct grafi_fb_doc {
+	const char *text;
+	double score;
+} grafi_fb_doc;
+
+/* An expansion word. */
+typedef struct grafi_fb_term {
+	char *word;                  /* as written in a paragraph: query syntax */
+	char *stem;                  /* what the index holds */
+	double weight;               /* p(w|R), the chosen words sum to 1 */
+} grafi_fb_term;
+
+/*
+ * The N_TERMS words that best describe DOCS (RM3's relevance model), leaving
+ * out words in more than a tenth of the N_ROWS paragraphs.  The query's own
+ * words are among them when they describe DOCS, as RM3 intends.
+ * @param out    OUT: malloc'ed array; free with grafi_feedback_terms_free()
+ * @param n_out  OUT: its length (may be 0)
+ */
+graf_status_t grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
+				   size_t n_terms, sqlite3_int64 n_rows, grafi_fb_term **out,
+				   size_t *n_out);
+void grafi_feedback_terms_free(grafi_fb_term *terms, size_t n);
 
 /* The fts5_api of DB, or NULL when SQLite was built without FTS5 or when
  * out of memory (then sqlite3_errcode(DB) is SQLITE_NOMEM; see
@@ -308,17 +344,177 @@ void grafi_walk_result_release(grafi_walk_result *out);
 
 /* -------------------------------------------------------------- queries -- */
 
-/* A user's query compiled to FTS5 expressions (query-parse.c). */
+/*
+ * Limits of the query language (doc/query-language.md).  A query beyond one
+ * of them is refused with GRAF_STATUS_BAD_QUERY and a message naming the
+ * limit; nothing a user types is ever cut short silently.
+ */
+#define GRAFI_QUERY_MAX_BYTES 65536     /* bytes of query text */
+#define GRAFI_QUERY_MAX_WORDS 1000      /* words (tokens) in a query */
+/*
+ * Parentheses nested deeper than this are refused.  The bound comes from
+ * FTS5, not from graf's parser (which is recursive only per parenthesis):
+ * SQLite 3.40's FTS5 expression parser has a fixed 100-entry stack and
+ * overflows at 33 levels of '"a" AND (...)'; one level of user parentheses
+ * can become two levels of FTS5 ones ('("a" AND (...)) NOT "b"').
+ */
+#define GRAFI_QUERY_MAX_DEPTH 16
+#define GRAFI_QUERY_NEAR_DEFAULT 10     /* NEAR distance when none is given */
+#define GRAFI_QUERY_NEAR_MAX 1000       /* larger NEAR distances are lowered */
+#define GRAFI_QUERY_MAX_WARNINGS 20     /* more are counted in one last warning */
+
+/* What the lexer (query-lex.c) reads. */
+typedef enum grafi_qlex_type {
+	GRAFI_QLEX_END = 0,      /* end of the query */
+	GRAFI_QLEX_WORD,         /* a run of anything else: "U.S.", "licen*" */
+	GRAFI_QLEX_PHRASE,       /* "a phrase" (straight or typographic quotes) */
+	GRAFI_QLEX_LPAREN,       /* ( */
+	GRAFI_QLEX_RPAREN,       /* ) */
+	GRAFI_QLEX_OR,           /* OR (upper case only) */
+	GRAFI_QLEX_AND,          /* AND */
+	GRAFI_QLEX_NOT,          /* NOT */
+	GRAFI_QLEX_MINUS,        /* - (or --) at the start of a word */
+	GRAFI_QLEX_FIELD,        /* title: */
+	GRAFI_QLEX_NEAR,         /* NEAR or NEAR/N between two words */
+	GRAFI_QLEX_NEAR_GROUP,   /* NEAR( : the parenthesis is part of it */
+	GRAFI_QLEX_COMMA,        /* , inside NEAR( ) only */
+	GRAFI_QLEX_LAST
+} grafi_qlex_type_t;
+
+typedef struct grafi_qlex_token {
+	grafi_qlex_type_t type;
+	size_t start, end;       /* bytes of the whole token in the query */
+	const char *text;        /* WORD, PHRASE: the words, without the quotes
+				  * and the trailing '*'s; points into the query */
+	size_t len;              /* bytes of TEXT */
+	bool prefix;             /* WORD, PHRASE: ended with '*' */
+	bool unclosed;           /* PHRASE: no closing quote before the end */
+	bool dangling;           /* MINUS, FIELD: nothing follows (a space, ')'
+				  * or the end) */
+	long distance;           /* NEAR: the N of NEAR/N (at most
+				  * GRAFI_QUERY_NEAR_MAX + 1) */
+} grafi_qlex_token;
+
+typedef struct grafi_qlex {
+	const char *text;        /* the query (borrowed) */
+	size_t len;
+	size_t pos;              /* where the next token starts */
+	bool near_mode;          /* inside NEAR( ): ',' is a token */
+} grafi_qlex;
+
+/* Start reading TEXT[0..LEN), which must be valid UTF-8. */
+void grafi_qlex_init(grafi_qlex *lx, const char *text, size_t len);
+
+/* Read the next token into *TOK (GRAFI_QLEX_END at the end, forever).
+ * Linear in the length of the text, whatever it holds. */
+void grafi_qlex_next(grafi_qlex *lx, grafi_qlex_token *tok);
+
+/* The token type as written in messages ("OR", "NEAR/3", "title:"). */
+const char *grafi_qlex_type_name(grafi_qlex_type_t type);
+
+/* Kinds of query tree node. */
+typedef enum grafi_qkind {
+	GRAFI_QNODE_TERM = 0,    /* a word or phrase (or a prefix) */
+	GRAFI_QNODE_AND,         /* all children (the negated ones: none) */
+	GRAFI_QNODE_OR,          /* any child */
+	GRAFI_QNODE_NEAR,        /* the TERM children within DISTANCE words */
+	GRAFI_QNODE_LAST
+} grafi_qkind_t;
+
+/* One token of a term, as the index's tokenizer gives it. */
+typedef struct grafi_qtoken {
+	const char *text;        /* the stem (unstemmed for a prefix), NUL-ended */
+	size_t start, end;       /* bytes of the token in the query */
+	bool prefix;             /* the prefix token of a prefix term */
+} grafi_qtoken;
+
+/* A node of the parsed query.  Everything is owned by the tree's arena. */
+typedef struct grafi_qnode {
+	grafi_qkind_t kind;
+	bool negated;            /* excluded: "-x", "NOT x" */
+	size_t start, end;       /* bytes of the node in the query */
+	struct grafi_qnode *next;        /* next sibling */
+	/* GRAFI_QNODE_TERM */
+	const char *text;        /* the words as typed; points into the query */
+	size_t len;
+	size_t split;            /* prefix: bytes of TEXT before its last token */
+	bool quoted;             /* written as "a phrase" */
+	bool prefix;             /* word*: the last token is a prefix */
+	bool title;              /* title:word: searched in headlines */
+	bool group;              /* written in parentheses */
+	grafi_qtoken *tokens;    /* at least one */
+	size_t n_tokens;
+	/* groups */
+	struct grafi_qnode *first, *last;  /* children, in query order */
+	size_t n_children;       /* two or more, except in the root */
+	long distance;           /* GRAFI_QNODE_NEAR */
+} grafi_qnode;
+
+/* A parsed and normalised query (query-parse.c). */
+typedef struct grafi_query_ast {
+	grafi_qnode *root;       /* an AND node, never negated; each child is
+				  * either all title: terms or none */
+	char **warnings;         /* malloc'ed, one line each */
+	size_t n_warnings;
+	size_t n_suppressed;     /* warnings past GRAFI_QUERY_MAX_WARNINGS */
+	struct grafi_arena *arena;       /* owns the nodes and their strings */
+} grafi_query_ast;
+
+/*
+ * Parse the user's query TEXT (NUL-terminated, valid UTF-8, at most
+ * GRAFI_QUERY_MAX_BYTES) with IDX's tokenizer into OUT, and normalise it:
+ * groups of the same kind are merged, one-child groups removed, exclusions
+ * that cannot be expressed dropped with a warning.  Never fails on odd
+ * input: what cannot be read is dropped or reread with a warning.
+ * ANY: the root's items will be OR'ed (--any), so a parenthesised group
+ * there stays one item instead of merging into the root.
+ * @param out  OUT: filled on success; release with grafi_query_ast_release()
+ * @retval GRAF_STATUS_BAD_QUERY  a limit was exceeded, or nothing is left
+ *                                to search for; the message is on IDX
+ * @retval GRAF_STATUS_NOMEM, or the tokenizer's failure
+ */
+graf_status_t grafi_query_parse(graf_index *idx, const char *text, bool any,
+				grafi_query_ast *out);
+
+/* Free what AST owns and zero it; safe on a zeroed one. */
+void grafi_query_ast_release(grafi_query_ast *ast);
+
+/* True if every term under N is a title: term. */
+bool grafi_qnode_is_title(const grafi_qnode *n);
+
+/*
+ * Write TEXT[0..LEN) for a one-line message into BUF (SIZE bytes): at most
+ * about 40 bytes (cut at a character boundary, "..." appended), control
+ * characters shown as '?'.  Returns BUF.
+ */
+const char *grafi_query_snippet(const char *text, size_t len, char *buf, size_t size);
+
+/* A word of the query that must occur, for "did you mean" (suggest.c). */
+typedef struct grafi_query_word {
+	char *token;             /* the stem, as the index holds it; malloc'ed */
+	size_t start, end;       /* bytes of the word in the query */
+	bool title;              /* from a title: term */
+} grafi_query_word;
+
+/* A user's query compiled to FTS5 expressions (query-emit.c). */
 typedef struct grafi_compiled_query {
 	char *match;             /* expression for para (paragraph text); NULL
 				  * when the query has only title: terms */
 	char *title_match;       /* expression for head (headlines); NULL: none */
 	char *any_match;         /* every positive word and phrase of the query
-				  * OR-ed: scores the headlines for ranking;
-				  * NULL: none */
-	char *explain;           /* the parse, for --explain; may be NULL */
+				  * OR-ed: scores the headlines for ranking,
+				  * anchors feedback; NULL: none */
+	int n_any;               /* number of phrases in any_match */
+	char *title_exclude;     /* headlines to leave out, when there is no
+				  * title_match to fold them into; NULL: none */
+	char *exclude;           /* paragraphs to leave out, when there is no
+				  * match to fold them into; NULL: none */
+	char *explain;           /* the parse, for --explain (several lines) */
+	char *tree;              /* the parse tree on one line (explain, tests) */
 	char **warnings;         /* things dropped or reinterpreted */
 	size_t n_warnings;
+	grafi_query_word *words; /* the words that must occur, in query order */
+	size_t n_words;
 } grafi_compiled_query;
 
 /*
@@ -326,14 +522,35 @@ typedef struct grafi_compiled_query {
  * GRAF_MATCH_RAW the text is used as the FTS5 expression as is.
  * @param out  OUT: filled on success; release with
  *             grafi_compiled_query_release()
- * @retval GRAF_STATUS_BAD_QUERY  no searchable word, invalid UTF-8, ...;
- *                                the message is on IDX
+ * @retval GRAF_STATUS_BAD_QUERY  no searchable word, invalid UTF-8, a limit
+ *                                exceeded; the message is on IDX
  */
 graf_status_t grafi_query_compile(graf_index *idx, const char *text, graf_match_t match,
 				  grafi_compiled_query *out);
 
 /* Free what CQ owns and zero it; safe on a zeroed one. */
 void grafi_compiled_query_release(grafi_compiled_query *cq);
+
+/*
+ * The --explain text of a compiled query (query-explain.c): the query, the
+ * tree with each term's stems, the FTS5 expressions.  TREE_ONLY: just the
+ * tree on one line, as in "(and chip china -h20)".
+ * @retval a malloc'ed string, or NULL when out of memory
+ */
+char *grafi_query_explain(const char *text, graf_match_t match, const grafi_query_ast *ast,
+			  const grafi_compiled_query *cq, bool tree_only);
+
+/*
+ * "Did you mean": for each of WORDS that the index's vocabulary lacks, the
+ * closest indexed word (by edit distance, then frequency), as the text
+ * writes it (suggest.c).
+ * @param text   the query the words come from
+ * @param out    OUT: a malloc'ed copy of TEXT with those words replaced;
+ *               NULL when there is nothing to suggest
+ * @retval GRAF_STATUS_OK, GRAF_STATUS_NOMEM, an SQLite failure
+ */
+graf_status_t grafi_suggest(graf_index *idx, const char *text, const grafi_query_word *words,
+			    size_t n_words, char **out);
 
 /* ------------------------------------------------------------- text utils -- */
 

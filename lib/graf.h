@@ -64,6 +64,7 @@ typedef enum graf_status {
 	GRAF_STATUS_INTERRUPTED,     /* graf_index_interrupt() was called */
 	GRAF_STATUS_SQLITE,          /* an unexpected SQLite error */
 	GRAF_STATUS_INTERNAL,        /* a bug in graf */
+	GRAF_STATUS_BAD_INPUT,       /* an input file (qrels, run) is malformed */
 	GRAF_STATUS_LAST
 } graf_status_t;
 
@@ -258,6 +259,11 @@ typedef struct graf_rank_options {
 				 * paragraphs' scores (0: headlines ignored) */
 	double proximity;       /* weight of query words found close together */
 	double phrase_boost;    /* extra for query words adjacent in query order */
+	int feedback;           /* expand the query with words of its best
+				 * paragraphs (pseudo-relevance feedback, RM3) */
+	int fb_docs;            /* feedback: paragraphs read */
+	int fb_terms;           /* feedback: words added */
+	double fb_weight;       /* feedback: share of the added words, 0..1 */
 } graf_rank_options;
 
 typedef struct graf_search_options {
@@ -270,6 +276,8 @@ typedef struct graf_search_options {
 	unsigned fields;        /* GRAF_HIT_* bits: what graf_query_next()
 				 * fills in beyond rank, score and article */
 	graf_rank_options rank; /* how hits are scored */
+	int explain;            /* keep the explanation graf_query_explain()
+				 * returns */
 } graf_search_options;
 
 /* Parts of a hit that cost a lookup each; a batch run that prints only ids
@@ -281,7 +289,7 @@ enum {
 };
 
 /* Fill OPTS with the defaults: limit 10, offset 0, paragraphs, all words,
- * no context, all fields. */
+ * no context, all fields, default ranking, no explanation. */
 void graf_search_options_init(graf_search_options *opts);
 
 /* A [start, end) range of bytes. */
@@ -322,14 +330,24 @@ typedef struct graf_hit {
  * Parse QUERY, run it on IDX and make the results ready for
  * graf_query_next().
  *
+ * QUERY is in graf's query language (doc/query-language.md): words that
+ * must all occur, "phrases", -exclusions, word* prefixes, OR, parentheses,
+ * NEAR, title:.  Any text is accepted: what cannot be read as written is
+ * dropped or reread, and each such change is reported as a warning
+ * (graf_query_warning()).  Words are always passed to SQLite as bound
+ * parameters and quoted as FTS5 strings, so a query can never be read as
+ * SQL or as FTS5 syntax (except with GRAF_MATCH_RAW).
+ *
  * @param idx    an open index
  * @param query  the query as a user typed it (UTF-8)
  * @param opts   options; NULL for the defaults
  * @param out    OUT: the query, owned by the caller (graf_query_free()) and
  *               by IDX (freed with it); NULL on failure
- * @retval GRAF_STATUS_BAD_QUERY  the query has no searchable word, is not
- *                                valid UTF-8, or (raw mode) is not valid
- *                                FTS5; graf_index_errmsg() says which
+ * @retval GRAF_STATUS_BAD_QUERY  the query has no searchable word or only
+ *                                exclusions, is not valid UTF-8, exceeds a
+ *                                limit (64 KiB, 1000 words, parentheses 16
+ *                                deep), or (raw mode) is not valid FTS5;
+ *                                graf_index_errmsg() says which, on one line
  */
 graf_status_t graf_query_run(graf_index *idx, const char *query,
 			     const graf_search_options *opts, graf_query **out);
@@ -356,6 +374,46 @@ graf_status_t graf_query_status(const graf_query *q);
 
 /* Free Q and its hits.  NULL is a no-op. */
 void graf_query_free(graf_query *q);
+
+/*
+ * How Q was read: the query, its parse tree with the stems of each word,
+ * and the FTS5 expressions it became, several lines of text ending in a
+ * newline.
+ * @retval NULL unless Q was run with graf_search_options.explain set;
+ *         otherwise a string owned by Q, valid until graf_query_free()
+ */
+const char *graf_query_explain(const graf_query *q);
+
+/*
+ * The number of warnings about Q's text: operators that were dropped or
+ * reread, quotes and parentheses closed, words without letters or digits.
+ */
+size_t graf_query_warning_count(const graf_query *q);
+
+/*
+ * Warning I of Q (0 <= I < graf_query_warning_count()): one line, no
+ * trailing newline, such as "'OR' has nothing on its right; ignored".
+ * @retval a string owned by Q, valid until graf_query_free(); NULL when I is
+ *         out of range
+ */
+const char *graf_query_warning(const graf_query *q, size_t i);
+
+/*
+ * "Did you mean": Q's text with each word the index does not hold replaced
+ * by the closest word it does hold (as the indexed text writes it), for a
+ * query that found nothing.  Reads the index vocabulary through a TEMP
+ * fts5vocab table, so it works on a read-only index; it may take a moment
+ * on a large index, so call it only when Q found nothing.  Q's hits stay as
+ * they were.
+ * @param q    a query run with GRAF_MATCH_ALL or GRAF_MATCH_ANY (raw
+ *             queries get no suggestion)
+ * @param out  OUT: a malloc'ed string, freed by the caller; NULL when there
+ *             is nothing to suggest (every word is indexed, or no indexed
+ *             word is close)
+ * @retval GRAF_STATUS_OK, GRAF_STATUS_NOMEM, GRAF_STATUS_INTERRUPTED, or an
+ *         SQLite failure (message in graf_index_errmsg())
+ */
+graf_status_t graf_query_suggest(graf_query *q, char **out);
 
 /* ---------------------------------------------------------- query files -- */
 
@@ -398,7 +456,6 @@ int graf_query_file_next(graf_query_file *f, const char **qid, const char **text
 
 /* Free F.  NULL is a no-op. */
 void graf_query_file_close(graf_query_file *f);
-
 /* --------------------------------------------------------------- output -- */
 
 /* Output formats of graf-search (see graf-search(1) for each layout). */
@@ -512,6 +569,190 @@ int graf_cli_number(const char *arg, long min, long max, long *out);
 
 /* The default index file: $GRAF_INDEX if set, else "index/graf.db". */
 const char *graf_cli_default_index(void);
+
+/* ----------------------------------------------------------- evaluation -- */
+
+/*
+ * Evaluate a ranked run against relevance judgements, as trec_eval does:
+ * the same files, the same measures with the same definitions and edge
+ * cases, so that values agree with trec_eval's to the 4 decimals it prints.
+ *
+ *   qrels: "qid iter docno rel" per line (rel: an integer judgement; a
+ *          negative one means "in the pool but not judged").
+ *   run:   "qid iter docno rank score runid" per line; the rank column is
+ *          ignored: results are ranked by score, highest first, ties by
+ *          document id in descending strcmp() order.  Further columns are
+ *          ignored.
+ * Blank lines and lines whose first non-blank character is '#' are skipped.
+ *
+ *     graf_eval_qrels *qrels; graf_eval_run *run; graf_eval_result *res;
+ *     graf_eval_options opts;
+ *     char *err;
+ *     graf_eval_options_init(&opts);
+ *     if (graf_eval_qrels_read("qrels.txt", &qrels, &err) == GRAF_STATUS_OK &&
+ *         graf_eval_run_read("run.txt", &run, &err) == GRAF_STATUS_OK &&
+ *         graf_eval_compute(qrels, run, &opts, &res, &err) == GRAF_STATUS_OK)
+ *             graf_eval_result_write(res, GRAF_EVAL_FORMAT_TEXT, 0, stdout);
+ */
+
+typedef struct graf_eval_qrels graf_eval_qrels;    /* relevance judgements */
+typedef struct graf_eval_run graf_eval_run;        /* one ranked run */
+typedef struct graf_eval_result graf_eval_result;  /* computed measures */
+
+/*
+ * Read the qrels file PATH ("-": standard input).
+ * @param out            OUT: the judgements, freed with graf_eval_qrels_free();
+ *                       NULL on failure
+ * @param error_message  OUT, optional: on failure a malloc'ed one-line message
+ *                       naming the file (and line); the caller frees it.
+ *                       NULL on success.
+ * @retval GRAF_STATUS_IO         the file cannot be opened or read
+ * @retval GRAF_STATUS_BAD_INPUT  a line is malformed, or there is no judgement
+ * @retval GRAF_STATUS_NOMEM
+ */
+graf_status_t graf_eval_qrels_read(const char *path, graf_eval_qrels **out,
+				   char **error_message);
+
+/*
+ * As graf_eval_qrels_read(), from the bytes DATA[0..LEN) (copied); NAME is the
+ * file name that messages give.
+ */
+graf_status_t graf_eval_qrels_parse(const char *name, const char *data, size_t len,
+				    graf_eval_qrels **out, char **error_message);
+
+/* The number of queries that have judgements. */
+size_t graf_eval_qrels_n_queries(const graf_eval_qrels *qrels);
+
+/* Free QRELS.  NULL is a no-op. */
+void graf_eval_qrels_free(graf_eval_qrels *qrels);
+
+/*
+ * Read the run file PATH ("-": standard input).  An empty run is valid.
+ * Duplicate documents are reported by graf_eval_compute(), as trec_eval
+ * does (only those within the evaluated depth count).
+ * @param out            OUT: the run, freed with graf_eval_run_free();
+ *                       NULL on failure
+ * @param error_message  OUT, optional: as for graf_eval_qrels_read()
+ * @retval GRAF_STATUS_IO         the file cannot be opened or read
+ * @retval GRAF_STATUS_BAD_INPUT  a line is malformed (too few columns, a
+ *                                score that is not a number)
+ * @retval GRAF_STATUS_NOMEM
+ */
+graf_status_t graf_eval_run_read(const char *path, graf_eval_run **out,
+				 char **error_message);
+
+/* As graf_eval_run_read(), from the bytes DATA[0..LEN) (copied). */
+graf_status_t graf_eval_run_parse(const char *name, const char *data, size_t len,
+				  graf_eval_run **out, char **error_message);
+
+/* The number of queries that have results. */
+size_t graf_eval_run_n_queries(const graf_eval_run *run);
+
+/* The run's name: the last column of its last line, as trec_eval takes it
+ * ("" for an empty run).  Valid until graf_eval_run_free(). */
+const char *graf_eval_run_id(const graf_eval_run *run);
+
+/* Free RUN.  NULL is a no-op. */
+void graf_eval_run_free(graf_eval_run *run);
+
+typedef struct graf_eval_options {
+	/* Measures to compute, each as trec_eval's -m takes it: a name
+	 * ("map"), a name with parameters ("P.5,10", "ndcg_cut.10"), or a
+	 * group: "official" (trec_eval's default set) or "all_trec" (every
+	 * measure graf-eval implements).  When a measure is named several
+	 * times, the first parameters given win, as in trec_eval.  Results
+	 * always come in trec_eval's own order.  NULL or none: "official". */
+	const char *const *measures;
+	size_t n_measures;
+	long relevance_level;   /* judgements >= this are relevant for the
+				 * binary measures (trec_eval -l); >= 0; the
+				 * graded ones (ndcg) use the judgement as gain */
+	long max_results;       /* rank each query's results and keep only
+				 * the first N (trec_eval -M); 0: all */
+	int complete;           /* average over every query in the qrels: a
+				 * query without results scores 0
+				 * (trec_eval -c) */
+} graf_eval_options;
+
+/* Fill OPTS with trec_eval's defaults: official measures, level 1, no
+ * depth limit, average over the queries with results. */
+void graf_eval_options_init(graf_eval_options *opts);
+
+/* A measure graf-eval implements, for --help and documentation. */
+typedef struct graf_eval_measure_info {
+	const char *name;        /* as -m takes it: "P" */
+	const char *params;      /* default parameters ("5,10,15"), NULL: none */
+	int official;            /* in trec_eval's default set */
+	const char *summary;     /* one line */
+} graf_eval_measure_info;
+
+/* The measures graf-eval implements, in trec_eval's order, ended by an
+ * entry whose name is NULL.  Static storage. */
+const graf_eval_measure_info *graf_eval_measure_list(void);
+
+/*
+ * Compute the measures of RUN against QRELS.  Queries of RUN without
+ * judgements are ignored; queries of QRELS without results are ignored, or
+ * (opts->complete) score 0.  QRELS and RUN may be freed afterwards.
+ * @param opts           options; NULL for the defaults
+ * @param out            OUT: the result, freed with graf_eval_result_free();
+ *                       NULL on failure
+ * @param error_message  OUT, optional: on failure a malloc'ed one-line
+ *                       message; the caller frees it.  NULL on success.
+ * @retval GRAF_STATUS_BAD_ARGUMENT  an unknown measure, bad parameters, a
+ *                                   negative level or depth
+ * @retval GRAF_STATUS_BAD_INPUT     a document is listed twice for a query
+ *                                   (in the run, or in the qrels), or no
+ *                                   query has both results and judgements
+ * @retval GRAF_STATUS_NOMEM
+ */
+graf_status_t graf_eval_compute(const graf_eval_qrels *qrels, const graf_eval_run *run,
+				const graf_eval_options *opts, graf_eval_result **out,
+				char **error_message);
+
+/* Free RES.  NULL is a no-op. */
+void graf_eval_result_free(graf_eval_result *res);
+
+/* The number of values each query (and the summary) has: one per measure,
+ * or one per cutoff ("P_5", "P_10"). */
+size_t graf_eval_result_n_values(const graf_eval_result *res);
+
+/* The name of value I as trec_eval prints it ("map", "P_5",
+ * "iprec_at_recall_0.10"); valid until graf_eval_result_free(). */
+const char *graf_eval_result_value_name(const graf_eval_result *res, size_t i);
+
+/* The number of queries evaluated (num_q), in output order (the qrels'
+ * query ids in strcmp() order). */
+size_t graf_eval_result_n_queries(const graf_eval_result *res);
+
+/* The id of query Q; valid until graf_eval_result_free(). */
+const char *graf_eval_result_qid(const graf_eval_result *res, size_t q);
+
+/*
+ * The value of MEASURE (a value name, "P_5") for query QID, or for the
+ * summary over all queries when QID is NULL (or "all").  Counts (num_ret...)
+ * are returned as doubles.
+ * @retval GRAF_STATUS_BAD_ARGUMENT  no such value or query; or a value that
+ *                                   exists only in the summary (num_q,
+ *                                   gm_map) asked for one query
+ */
+graf_status_t graf_eval_result_get(const graf_eval_result *res, const char *qid,
+				   const char *measure, double *value);
+
+/* Output formats of graf-eval. */
+typedef enum graf_eval_format {
+	GRAF_EVAL_FORMAT_TEXT = 0,   /* trec_eval's: "measure<TAB>qid<TAB>value" */
+	GRAF_EVAL_FORMAT_JSON,       /* one JSON document (see graf-eval(1)) */
+	GRAF_EVAL_FORMAT_LAST
+} graf_eval_format_t;
+
+/*
+ * Write RES to OUT (which the caller keeps open) in FORMAT: with PER_QUERY,
+ * each query's values first (trec_eval -q), then the summary ("all").
+ * @retval GRAF_STATUS_IO  writing failed
+ */
+graf_status_t graf_eval_result_write(const graf_eval_result *res, graf_eval_format_t format,
+				     int per_query, FILE *out);
 
 /* ------------------------------------------------------------ embedding -- */
 

@@ -234,6 +234,75 @@ indexMakeParentDir(const char *path)
 	free(dir);
 }
 
+/*
+ * Open the connection of IDX to PATH (IMMUTABLE: read it as a file that
+ * never changes), register graf's functions and set the pragmas of its mode.
+ */
+static graf_status_t
+indexConnect(graf_index *idx, const char *path, bool immutable)
+{
+	int flags = idx->mode == GRAF_OPEN_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+						 : SQLITE_OPEN_READONLY;
+	char *uri = NULL;
+	graf_status_t st = GRAF_STATUS_OK;
+	int rc;
+
+	if (immutable) {
+		/* sqlite3_mprintf's %q does not URI-escape: do it here. */
+		sqlite3_str *s = sqlite3_str_new(NULL);
+
+		sqlite3_str_appendall(s, "file:");
+		for (const char *p = path; *p; p++) {
+			if (*p == '%' || *p == '?' || *p == '#')
+				sqlite3_str_appendf(s, "%%%02X", (unsigned char)*p);
+			else
+				sqlite3_str_appendchar(s, 1, *p);
+		}
+		sqlite3_str_appendall(s, "?immutable=1");
+		uri = sqlite3_str_finish(s);
+		if (!uri)
+			return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		flags |= SQLITE_OPEN_URI;
+	}
+	rc = sqlite3_open_v2(uri ? uri : path, &idx->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	sqlite3_free(uri);
+	if (rc != SQLITE_OK)
+		return grafi_error(idx, grafi_status_from_sqlite(rc), "cannot open index '%s': %s", path,
+				   idx->db ? sqlite3_errmsg(idx->db) : sqlite3_errstr(rc));
+	sqlite3_extended_result_codes(idx->db, 1);
+	sqlite3_busy_timeout(idx->db, INDEX_BUSY_TIMEOUT_MS);
+	st = graf_register(idx->db);
+	if (st == GRAF_STATUS_NOMEM)
+		return grafi_error(idx, st, "out of memory");
+	if (st != GRAF_STATUS_OK)
+		return grafi_error(idx, GRAF_STATUS_SQLITE,
+				   "this SQLite (%s) has no FTS5; graf needs one built with it",
+				   sqlite3_libversion());
+	return GRAF_STATUS_OK;
+}
+
+/*
+ * Set up IDX's connection for writing: WAL mode, and the WAL files kept.
+ * Called once indexCheck() has found the file to be a graf index: WAL mode
+ * is a property of the file, and another program's database must be
+ * refused without being switched to it.
+ */
+static graf_status_t
+indexSetWriteMode(graf_index *idx)
+{
+	int one = 1;
+	graf_status_t st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
+
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, "PRAGMA synchronous = NORMAL", "cannot open index");
+	/* Keep the -wal and -shm files when the writer closes, so that
+	 * readers without write access to the directory can still use
+	 * the WAL (SQLite 3.22 and later). */
+	if (st == GRAF_STATUS_OK)
+		sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
+	return st;
+}
+
 graf_status_t
 graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 		graf_index **out, char **error_message)
@@ -241,7 +310,6 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 	graf_index *idx;
 	graf_status_t st;
 	struct stat sb;
-	int flags, rc;
 
 	*out = NULL;
 	if (error_message)
@@ -281,39 +349,28 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 		goto fail;
 	}
 
-	flags = mode == GRAF_OPEN_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
-					: SQLITE_OPEN_READONLY;
-	rc = sqlite3_open_v2(path, &idx->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		st = grafi_error(idx, grafi_status_from_sqlite(rc), "cannot open index '%s': %s",
-				 path, idx->db ? sqlite3_errmsg(idx->db) : sqlite3_errstr(rc));
-		goto fail;
+	st = indexConnect(idx, path, false);
+	if (st == GRAF_STATUS_OK)
+		st = indexCheck(idx, language);
+	if (mode == GRAF_OPEN_READ && (st == GRAF_STATUS_READ_ONLY || st == GRAF_STATUS_IO)) {
+		/*
+		 * A WAL database needs its -shm file to be read, and a reader
+		 * creates it when it is missing.  In a directory we cannot
+		 * write (a read-only mount, another user's index) that fails;
+		 * then read the file as immutable, which needs no -shm.  No
+		 * writer can be updating it while we cannot create the -shm.
+		 */
+		sqlite3_close(idx->db);
+		idx->db = NULL;
+		idx->errmsg[0] = '\0';
+		st = indexConnect(idx, path, true);
+		if (st == GRAF_STATUS_OK)
+			st = indexCheck(idx, language);
 	}
-	sqlite3_extended_result_codes(idx->db, 1);
-	sqlite3_busy_timeout(idx->db, INDEX_BUSY_TIMEOUT_MS);
-	st = graf_register(idx->db);
-	if (st == GRAF_STATUS_NOMEM) {
-		grafi_error(idx, st, "out of memory");
-		goto fail;
-	}
-	if (st != GRAF_STATUS_OK) {
-		st = grafi_error(idx, GRAF_STATUS_SQLITE,
-				 "this SQLite (%s) has no FTS5; graf needs one built with it",
-				 sqlite3_libversion());
-		goto fail;
-	}
-	st = indexCheck(idx, language);
+	if (st == GRAF_STATUS_OK && mode == GRAF_OPEN_WRITE)
+		st = indexSetWriteMode(idx);
 	if (st != GRAF_STATUS_OK)
 		goto fail;
-	/* WAL mode is a property of the file: switch only once the file is
-	 * known to be a graf index, never another program's database. */
-	if (mode == GRAF_OPEN_WRITE) {
-		st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
-		if (st == GRAF_STATUS_OK)
-			st = grafi_exec(idx, "PRAGMA synchronous = NORMAL", "cannot open index");
-		if (st != GRAF_STATUS_OK)
-			goto fail;
-	}
 	*out = idx;
 	return GRAF_STATUS_OK;
 

@@ -19,6 +19,7 @@ struct graf_query {
 	graf_index *idx;
 	struct graf_query *next;     /* in idx->queries */
 	graf_search_options opts;
+	char *query_text;            /* the query as given (for suggestions) */
 	grafi_compiled_query cq;
 	sqlite3_stmt *rank;          /* (rowid, score), best first */
 	sqlite3_stmt *text;          /* (body, matches) of one rowid */
@@ -26,6 +27,7 @@ struct graf_query {
 	sqlite3_stmt *context;       /* (rowid, body) of a range of paragraphs */
 	grafi_rank_model model;      /* bound to graf_rank() in RANK */
 	grafi_score_map *titles;     /* article id -> headline score */
+	double *fb_weights;          /* phrase weights after feedback */
 	graf_status_t status;
 	bool done;                   /* the ranking ran out: no more hits */
 	long produced;               /* hits handed out */
@@ -60,29 +62,104 @@ graf_search_options_init(graf_search_options *opts)
 	opts->rank.title_weight = GRAFI_DEFAULT_TITLE_WEIGHT;
 	opts->rank.proximity = GRAFI_DEFAULT_PROXIMITY;
 	opts->rank.phrase_boost = GRAFI_DEFAULT_PHRASE_BOOST;
+	opts->rank.feedback = 0;
+	opts->rank.fb_docs = GRAFI_DEFAULT_FB_DOCS;
+	opts->rank.fb_terms = GRAFI_DEFAULT_FB_TERMS;
+	opts->rank.fb_weight = GRAFI_DEFAULT_FB_WEIGHT;
 }
 
-/* Ranking SQL.  ?1 is the paragraph expression, ?2 the title expression,
- * ?3 and ?4 the limit and offset (paragraph unit only), ?5 the rank model. */
-static const char rank_sql_para[] =
-	"SELECT rowid, graf_rank(para, ?5) AS score FROM para WHERE para MATCH ?1 "
-	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
-static const char rank_sql_para_title[] =
-	"SELECT rowid, graf_rank(para, ?5) AS score FROM para WHERE para MATCH ?1 "
-	"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2) "
-	"ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4";
-/* Only title: terms: the matching articles, best headline first, each with
+/*
+ * The statements of a query, by the kind of its compiled expressions.  The
+ * parameters: ?1 the paragraph expression, ?2 the title expression, ?3 and
+ * ?4 the limit and offset (paragraph unit only), ?5 the headlines to leave
+ * out when there is no ?2 to fold them into, ?6 the paragraphs to leave out
+ * when there is no ?1 (the compiler, query-emit.c, sets at most one of each
+ * pair), ?7 the rank model.
+ */
+typedef enum QueryKind {
+	KIND_PARA,             /* paragraph terms */
+	KIND_PARA_TITLE,       /* paragraph terms, within matching headlines */
+	KIND_PARA_NOT_TITLE,   /* paragraph terms, outside excluded headlines */
+	KIND_TITLE,            /* only title: terms: those articles' paragraphs */
+	KIND_TITLE_NOT_PARA,   /* the same, minus excluded paragraphs */
+	KIND_LAST
+} QueryKind;
+
+#define TITLE_IN "(rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2)"
+#define TITLE_NOT_IN \
+	"(rowid >> " GRAFI_PARA_BITS_SQL ") NOT IN (SELECT rowid FROM head WHERE head MATCH ?5)"
+/* A title-only query: the matching articles, best headline first, each with
  * all its paragraphs in order. */
-static const char rank_sql_title[] =
-	"WITH h AS MATERIALIZED (SELECT rowid AS id, graf_rank(head, ?5) AS score FROM head "
-	"WHERE head MATCH ?2) "
-	"SELECT p.rowid, h.score FROM h JOIN para AS p "
-	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") "
+#define TITLE_ARTICLES(score) \
+	"WITH h AS MATERIALIZED (SELECT rowid AS id, " score " AS score FROM head " \
+	"WHERE head MATCH ?2) " \
+	"SELECT p.rowid AS pid, h.score FROM h JOIN para AS p " \
+	"ON p.rowid BETWEEN (h.id << " GRAFI_PARA_BITS_SQL ") " \
 	"AND (h.id << " GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL " "
-	"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4";
+#define NOT_PARA "WHERE p.rowid NOT IN (SELECT rowid FROM para WHERE para MATCH ?6) "
+#define RANK_PARA "SELECT rowid, graf_rank(para, ?7) AS score FROM para WHERE para MATCH ?1 "
+#define RANK_ORDER "ORDER BY score DESC, rowid LIMIT ?3 OFFSET ?4"
+#define COUNT_PARA "SELECT count(*) FROM para WHERE para MATCH ?1 "
+#define COUNT_ARTICLE \
+	"SELECT count(DISTINCT rowid >> " GRAFI_PARA_BITS_SQL ") FROM para WHERE para MATCH ?1 "
+
+static const struct {
+	const char *rank;      /* (rowid, score), best first */
+	const char *count[GRAF_UNIT_LAST];
+} query_sql[KIND_LAST] = {
+	[KIND_PARA] = {
+		RANK_PARA RANK_ORDER,
+		{ COUNT_PARA, COUNT_ARTICLE },
+	},
+	[KIND_PARA_TITLE] = {
+		RANK_PARA "AND " TITLE_IN RANK_ORDER,
+		{ COUNT_PARA "AND " TITLE_IN, COUNT_ARTICLE "AND " TITLE_IN },
+	},
+	[KIND_PARA_NOT_TITLE] = {
+		RANK_PARA "AND " TITLE_NOT_IN RANK_ORDER,
+		{ COUNT_PARA "AND " TITLE_NOT_IN, COUNT_ARTICLE "AND " TITLE_NOT_IN },
+	},
+	[KIND_TITLE] = {
+		TITLE_ARTICLES("graf_rank(head, ?7)") "ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4",
+		{ "SELECT count(*) FROM (" TITLE_ARTICLES("0") ")",
+		  "SELECT count(*) FROM head WHERE head MATCH ?2" },
+	},
+	[KIND_TITLE_NOT_PARA] = {
+		TITLE_ARTICLES("graf_rank(head, ?7)") NOT_PARA
+			"ORDER BY h.score DESC, p.rowid LIMIT ?3 OFFSET ?4",
+		{ "SELECT count(*) FROM (" TITLE_ARTICLES("0") NOT_PARA ")",
+		  "SELECT count(DISTINCT pid >> " GRAFI_PARA_BITS_SQL ") FROM (" TITLE_ARTICLES("0")
+			  NOT_PARA ")" },
+	},
+};
+
 /* Headline scores of the articles whose headline has a query word. */
 static const char title_scores_sql[] =
 	"SELECT rowid, graf_rank(head, ?2) FROM head WHERE head MATCH ?1";
+
+/* The kind of the compiled query CQ. */
+static QueryKind
+queryKind(const grafi_compiled_query *cq)
+{
+	if (cq->match)
+		return cq->title_match ? KIND_PARA_TITLE
+		       : cq->title_exclude ? KIND_PARA_NOT_TITLE : KIND_PARA;
+	return cq->exclude ? KIND_TITLE_NOT_PARA : KIND_TITLE;
+}
+
+/* Bind CQ's expressions to STMT (one of query_sql's). */
+static void
+queryBindExpressions(sqlite3_stmt *stmt, const grafi_compiled_query *cq)
+{
+	if (cq->match)
+		sqlite3_bind_text(stmt, 1, cq->match, -1, SQLITE_STATIC);
+	if (cq->title_match)
+		sqlite3_bind_text(stmt, 2, cq->title_match, -1, SQLITE_STATIC);
+	if (cq->title_exclude)
+		sqlite3_bind_text(stmt, 5, cq->title_exclude, -1, SQLITE_STATIC);
+	if (cq->exclude)
+		sqlite3_bind_text(stmt, 6, cq->exclude, -1, SQLITE_STATIC);
+}
 
 static const char text_sql_match[] =
 	"SELECT body, graf_matches(para) FROM para WHERE para MATCH ?1 AND rowid = ?2";
@@ -93,15 +170,30 @@ static const char article_sql[] =
 	"SELECT a.docid, s.path, a.title FROM article AS a JOIN source AS s ON s.id = a.source "
 	"WHERE a.id = ?1";
 
+/* Make S one line: control characters (FTS5 quotes the query text in its
+ * messages) become spaces. */
+static void
+queryOneLine(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = ' ';
+}
+
 /* The status of SQLite failure RC on IDX: in raw mode an SQLITE_ERROR is
  * the user's FTS5 syntax, so a query error; anything else is the index's. */
 static graf_status_t
 querySqliteError(graf_index *idx, graf_match_t match, int rc, const char *what)
 {
+	graf_status_t st;
+
 	if (match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR)
-		return grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
-				   sqlite3_errmsg(idx->db));
-	return grafi_sqlite_error(idx, rc, what);
+		st = grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
+				 sqlite3_errmsg(idx->db));
+	else
+		st = grafi_sqlite_error(idx, rc, what);
+	queryOneLine(idx->errmsg);
+	return st;
 }
 
 /* Record an SQLite failure on Q. */
@@ -139,9 +231,11 @@ queryFree(graf_query *q)
 	sqlite3_finalize(q->article);
 	sqlite3_finalize(q->context);
 	grafi_score_map_free(q->titles);
+	free(q->fb_weights);
 	queryClearContext(q);
 	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
+	free(q->query_text);
 	free(q->seen);
 	free(q->body);
 	free(q->spans);
@@ -463,22 +557,129 @@ queryScoreTitles(graf_query *q)
 	return GRAF_STATUS_OK;
 }
 
+/*
+ * First pass of pseudo-relevance feedback: the best OPTS.rank.fb_docs
+ * paragraphs for Q as it stands.  OUT: DOCS (texts malloc'ed) and N_ROWS,
+ * the number of paragraphs in the index.
+ */
+static graf_status_t
+queryFeedbackDocs(graf_query *q, grafi_fb_doc *docs, size_t *n_docs, sqlite3_int64 *n_rows)
+{
+	grafi_rank_model model = q->model;
+	sqlite3_stmt *rank = NULL, *text = NULL;
+	sqlite3_int64 rowids[GRAFI_MAX_FB_DOCS];
+	size_t n = 0;
+	int rc;
+
+	model.rows_seen = n_rows;
+	rc = sqlite3_prepare_v2(q->idx->db, query_sql[queryKind(&q->cq)].rank, -1, &rank, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(q->idx->db, text_sql_plain, -1, &text, NULL);
+	if (rc == SQLITE_OK) {
+		queryBindExpressions(rank, &q->cq);
+		sqlite3_bind_int64(rank, 3, q->opts.rank.fb_docs);
+		sqlite3_bind_int64(rank, 4, 0);
+		grafi_rank_bind(rank, 7, &model);
+		while (n < (size_t)q->opts.rank.fb_docs && (rc = sqlite3_step(rank)) == SQLITE_ROW) {
+			rowids[n] = sqlite3_column_int64(rank, 0);
+			docs[n].score = sqlite3_column_double(rank, 1);
+			docs[n].text = NULL;
+			n++;
+		}
+		if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	for (size_t i = 0; i < n && rc == SQLITE_OK; i++) {
+		sqlite3_bind_int64(text, 2, rowids[i]);
+		rc = sqlite3_step(text);
+		if (rc == SQLITE_ROW) {
+			docs[i].text = strdup((const char *)sqlite3_column_text(text, 0));
+			rc = docs[i].text ? SQLITE_OK : SQLITE_NOMEM;
+		} else if (rc == SQLITE_DONE) {
+			rc = SQLITE_CORRUPT;
+		}
+		sqlite3_reset(text);
+	}
+	sqlite3_finalize(rank);
+	sqlite3_finalize(text);
+	*n_docs = n;
+	if (rc != SQLITE_OK)
+		return queryFail(q, rc, "cannot run feedback");
+	return GRAF_STATUS_OK;
+}
+
+/*
+ * Expand Q's expression with the words of its best paragraphs (RM3): the
+ * original phrases weigh 1 - fb_weight, the added words share fb_weight in
+ * proportion to their relevance-model probability.  With every word
+ * required, the added words only rank, they never widen the match:
+ *     ("w1" OR ... OR <any>) AND (<original>)
+ * With --any they widen it too, as RM3 does:
+ *     "w1" OR ... OR (<original>)
+ * The added words come first, so that their phrase numbers are known.
+ */
+static graf_status_t
+queryFeedback(graf_query *q)
+{
+	grafi_fb_doc docs[GRAFI_MAX_FB_DOCS];
+	grafi_fb_term *terms = NULL;
+	size_t n_docs = 0, n_terms = 0;
+	sqlite3_int64 n_rows = 0;
+	double lambda = q->opts.rank.fb_weight;
+	bool all = q->opts.match == GRAF_MATCH_ALL;
+	sqlite3_str *expr = NULL;
+	graf_status_t st;
+
+	st = queryFeedbackDocs(q, docs, &n_docs, &n_rows);
+	if (st == GRAF_STATUS_OK && n_docs > 0)
+		st = grafi_feedback_terms(q->idx, docs, n_docs, (size_t)q->opts.rank.fb_terms, n_rows,
+					  &terms, &n_terms);
+	if (st == GRAF_STATUS_OK && n_terms > 0) {
+		size_t n_weights = n_terms + (all ? (size_t)q->cq.n_any : 0);
+
+		q->fb_weights = calloc(n_weights, sizeof *q->fb_weights);
+		expr = sqlite3_str_new(q->idx->db);
+		for (size_t i = 0; q->fb_weights && i < n_terms; i++) {
+			q->fb_weights[i] = lambda * (double)q->cq.n_any * terms[i].weight;
+			sqlite3_str_appendf(expr, "%s\"%w\"", i ? " OR " : "", terms[i].word);
+		}
+		if (all)
+			sqlite3_str_appendf(expr, " OR %s) AND (%s)", q->cq.any_match, q->cq.match);
+		else
+			sqlite3_str_appendf(expr, " OR (%s)", q->cq.match);
+		{
+			char *e = sqlite3_str_finish(expr);
+			char *full = e ? grafi_strdup_printf("%s%s", all ? "(" : "", e) : NULL;
+
+			sqlite3_free(e);
+			if (!q->fb_weights || !full) {
+				free(full);
+				st = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+			} else {
+				free(q->cq.match);
+				q->cq.match = full;
+				q->model.weights = q->fb_weights;
+				q->model.n_weights = (int)n_weights;
+				q->model.default_weight = 1.0 - lambda;
+				q->model.prox_first = (int)n_weights;
+			}
+		}
+	}
+	for (size_t i = 0; i < n_docs; i++)
+		free((char *)docs[i].text);
+	grafi_feedback_terms_free(terms, n_terms);
+	return st;
+}
+
 /* Prepare Q's statements and bind its expressions. */
 static graf_status_t
 queryPrepare(graf_query *q)
 {
 	sqlite3 *db = q->idx->db;
-	const char *rank_sql;
 	long limit = q->opts.limit > 0 ? q->opts.limit : -1;
 	long offset = q->opts.offset;
 	int rc;
 
-	if (q->cq.match && q->cq.title_match)
-		rank_sql = rank_sql_para_title;
-	else if (q->cq.match)
-		rank_sql = rank_sql_para;
-	else
-		rank_sql = rank_sql_title;
 	if (q->opts.unit == GRAF_UNIT_ARTICLE) {
 		/* Articles are picked from the ranked paragraphs here. */
 		limit = -1;
@@ -493,7 +694,14 @@ queryPrepare(graf_query *q)
 	if (q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
 	    queryScoreTitles(q) != GRAF_STATUS_OK)
 		return q->status;
-	rc = sqlite3_prepare_v2(db, rank_sql, -1, &q->rank, NULL);
+	if (q->opts.rank.feedback && q->opts.match != GRAF_MATCH_RAW && q->cq.match &&
+	    q->cq.any_match) {
+		graf_status_t st = queryFeedback(q);
+
+		if (st != GRAF_STATUS_OK)
+			return q->status = st;
+	}
+	rc = sqlite3_prepare_v2(db, query_sql[queryKind(&q->cq)].rank, -1, &q->rank, NULL);
 	/* Offsets need the MATCH (graf_matches() reads its phrase
 	 * instances); plain text is a cheaper rowid lookup. */
 	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match)
@@ -506,16 +714,12 @@ queryPrepare(graf_query *q)
 		rc = sqlite3_prepare_v2(db, context_sql, -1, &q->context, NULL);
 	if (rc != SQLITE_OK)
 		return queryFail(q, rc, "cannot prepare query");
-	if (q->cq.match) {
-		sqlite3_bind_text(q->rank, 1, q->cq.match, -1, SQLITE_STATIC);
-		if (q->text)  /* text_sql_plain ignores ?1 */
-			sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
-	}
-	if (q->cq.title_match)
-		sqlite3_bind_text(q->rank, 2, q->cq.title_match, -1, SQLITE_STATIC);
+	queryBindExpressions(q->rank, &q->cq);
+	if (q->cq.match && q->text)  /* text_sql_plain ignores ?1 */
+		sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q->rank, 3, limit);
 	sqlite3_bind_int64(q->rank, 4, offset);
-	grafi_rank_bind(q->rank, 5, &q->model);
+	grafi_rank_bind(q->rank, 7, &q->model);
 	return GRAF_STATUS_OK;
 }
 
@@ -528,7 +732,8 @@ queryOptionsValid(const graf_search_options *o)
 	       o->context <= GRAFI_MAX_PARAGRAPHS && (unsigned)o->unit < GRAF_UNIT_LAST &&
 	       (unsigned)o->match < GRAF_MATCH_LAST && r->k1 >= 0 && r->k1 <= 100 &&
 	       r->b >= 0 && r->b <= 1 && r->title_weight >= 0 && r->proximity >= 0 &&
-	       r->phrase_boost >= 0;
+	       r->phrase_boost >= 0 && r->fb_docs >= 1 && r->fb_docs <= GRAFI_MAX_FB_DOCS &&
+	       r->fb_terms >= 1 && r->fb_terms <= 1000 && r->fb_weight >= 0 && r->fb_weight <= 1;
 }
 
 graf_status_t
@@ -555,6 +760,11 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 	}
 	q->next = idx->queries;
 	idx->queries = q;
+	q->query_text = strdup(text);
+	if (!q->query_text) {
+		graf_query_free(q);
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
 
 	st = grafi_query_compile(idx, text, q->opts.match, &q->cq);
 	if (st == GRAF_STATUS_OK)
@@ -576,23 +786,6 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 	return GRAF_STATUS_OK;
 }
 
-/* Counting SQL, by unit and by which expressions the query has. */
-static const char *const count_sql[2][3] = {
-	[GRAF_UNIT_PARAGRAPH] = {
-		"SELECT count(*) FROM para WHERE para MATCH ?1",
-		"SELECT count(*) FROM para WHERE para MATCH ?1 AND (rowid >> " GRAFI_PARA_BITS_SQL
-		") IN (SELECT rowid FROM head WHERE head MATCH ?2)",
-		"SELECT coalesce(sum(paragraphs), 0) FROM article WHERE id IN "
-		"(SELECT rowid FROM head WHERE head MATCH ?2)",
-	},
-	[GRAF_UNIT_ARTICLE] = {
-		"SELECT count(DISTINCT rowid >> " GRAFI_PARA_BITS_SQL ") FROM para WHERE para MATCH ?1",
-		"SELECT count(DISTINCT rowid >> " GRAFI_PARA_BITS_SQL ") FROM para WHERE para MATCH ?1 "
-		"AND (rowid >> " GRAFI_PARA_BITS_SQL ") IN (SELECT rowid FROM head WHERE head MATCH ?2)",
-		"SELECT count(*) FROM head WHERE head MATCH ?2",
-	},
-};
-
 graf_status_t
 graf_query_count(graf_index *idx, const char *query, const graf_search_options *opts,
 		 long *count)
@@ -601,7 +794,7 @@ graf_query_count(graf_index *idx, const char *query, const graf_search_options *
 	grafi_compiled_query cq;
 	sqlite3_stmt *stmt = NULL;
 	graf_status_t st;
-	int rc, which;
+	int rc;
 
 	idx->errmsg[0] = '\0';
 	idx->interrupted = 0;
@@ -614,13 +807,9 @@ graf_query_count(graf_index *idx, const char *query, const graf_search_options *
 	st = grafi_query_compile(idx, query, o.match, &cq);
 	if (st != GRAF_STATUS_OK)
 		return st;
-	which = cq.match && cq.title_match ? 1 : cq.match ? 0 : 2;
-	rc = sqlite3_prepare_v2(idx->db, count_sql[o.unit][which], -1, &stmt, NULL);
+	rc = sqlite3_prepare_v2(idx->db, query_sql[queryKind(&cq)].count[o.unit], -1, &stmt, NULL);
 	if (rc == SQLITE_OK) {
-		if (cq.match)
-			sqlite3_bind_text(stmt, 1, cq.match, -1, SQLITE_STATIC);
-		if (cq.title_match)
-			sqlite3_bind_text(stmt, 2, cq.title_match, -1, SQLITE_STATIC);
+		queryBindExpressions(stmt, &cq);
 		rc = sqlite3_step(stmt);
 		if (rc == SQLITE_ROW) {
 			*count = (long)sqlite3_column_int64(stmt, 0);
@@ -632,4 +821,31 @@ graf_query_count(graf_index *idx, const char *query, const graf_search_options *
 	sqlite3_finalize(stmt);
 	grafi_compiled_query_release(&cq);
 	return st;
+}
+
+const char *
+graf_query_explain(const graf_query *q)
+{
+	return q->opts.explain ? q->cq.explain : NULL;
+}
+
+size_t
+graf_query_warning_count(const graf_query *q)
+{
+	return q->cq.n_warnings;
+}
+
+const char *
+graf_query_warning(const graf_query *q, size_t i)
+{
+	return i < q->cq.n_warnings ? q->cq.warnings[i] : NULL;
+}
+
+graf_status_t
+graf_query_suggest(graf_query *q, char **out)
+{
+	*out = NULL;
+	if (q->opts.match == GRAF_MATCH_RAW)
+		return GRAF_STATUS_OK;
+	return grafi_suggest(q->idx, q->query_text, q->cq.words, q->cq.n_words, out);
 }

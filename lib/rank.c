@@ -226,12 +226,20 @@ grafi_rank_model_init(grafi_rank_model *m)
 	m->b = GRAFI_DEFAULT_B;
 	m->proximity = GRAFI_DEFAULT_PROXIMITY;
 	m->phrase_boost = GRAFI_DEFAULT_PHRASE_BOOST;
+	m->default_weight = 1.0;
 }
 
 double
 grafi_rank_bm25_term(double idf, double tf, double k1, double norm)
 {
 	return idf * tf * (k1 + 1.0) / (tf + norm);
+}
+
+/* The weight of phrase I under M. */
+static double
+rankWeight(const grafi_rank_model *m, int i)
+{
+	return i < m->n_weights ? m->weights[i] : m->default_weight;
 }
 
 /*
@@ -241,7 +249,8 @@ grafi_rank_bm25_term(double idf, double tf, double k1, double norm)
 static double
 rankProximity(const Inst *inst, int n, const RankStats *s, const grafi_rank_model *m, double k)
 {
-	int np = s->n_phrase < PROX_MAX_PHRASES ? s->n_phrase : PROX_MAX_PHRASES;
+	int first = m->prox_first > 0 ? m->prox_first : 0;
+	int np = s->n_phrase - first < PROX_MAX_PHRASES ? s->n_phrase - first : PROX_MAX_PHRASES;
 	double tp[PROX_MAX_PHRASES][PROX_MAX_PHRASES];
 	double score = 0.0;
 
@@ -251,18 +260,18 @@ rankProximity(const Inst *inst, int n, const RankStats *s, const grafi_rank_mode
 		for (int j = 0; j < np; j++)
 			tp[i][j] = 0.0;
 	for (int a = 0; a < n; a++) {
-		if (inst[a].phrase >= np)
+		if (inst[a].phrase < first || inst[a].phrase - first >= np)
 			continue;
 		for (int b = a + 1; b < n && inst[b].off - inst[a].off <= PROX_WINDOW; b++) {
-			int pa = inst[a].phrase, pb = inst[b].phrase;
+			int pa = inst[a].phrase - first, pb = inst[b].phrase - first;
 			/* distance from the end of the first phrase */
-			int d = inst[b].off - (inst[a].off + s->phrase_size[pa] - 1);
+			int d = inst[b].off - (inst[a].off + s->phrase_size[pa + first] - 1);
 			double v;
 
 			/* Only pairs of neighbours in the query (as the sequential
 			 * dependence model does): in natural-language queries,
 			 * other pairs are mostly noise. */
-			if (pb >= np || (pb != pa + 1 && pa != pb + 1) || d < 1)
+			if (pb < 0 || pb >= np || (pb != pa + 1 && pa != pb + 1) || d < 1)
 				continue;
 			v = 1.0 / ((double)d * (double)d);
 			if (d == 1 && pb == pa + 1)
@@ -279,8 +288,8 @@ rankProximity(const Inst *inst, int n, const RankStats *s, const grafi_rank_mode
 
 			if (tp[i][j] == 0.0)
 				continue;
-			wi = s->idf[i] * (i < m->n_weights ? m->weights[i] : 1.0);
-			wj = s->idf[j] * (j < m->n_weights ? m->weights[j] : 1.0);
+			wi = s->idf[i + first] * rankWeight(m, i + first);
+			wj = s->idf[j + first] * rankWeight(m, j + first);
 			score += grafi_rank_bm25_term(wi < wj ? wi : wj, tp[i][j], m->k1, k);
 		}
 	return m->proximity * score;
@@ -309,6 +318,8 @@ rankFunction(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx
 		m = &defaults;
 	}
 	rc = rankGetStats(api, fts, &s);
+	if (rc == SQLITE_OK && m->rows_seen)
+		rc = api->xRowCount(fts, m->rows_seen);
 	if (rc == SQLITE_OK)
 		rc = api->xInstCount(fts, &n_inst);
 	if (rc == SQLITE_OK)
@@ -340,8 +351,7 @@ rankFunction(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx
 	k = m->k1 * (1.0 - m->b + m->b * (double)dl / s->avgdl);
 	for (int i = 0; i < s->n_phrase; i++)
 		if (tf[i] > 0)
-			score += (i < m->n_weights ? m->weights[i] : 1.0) *
-				 grafi_rank_bm25_term(s->idf[i], tf[i], m->k1, k);
+			score += rankWeight(m, i) * grafi_rank_bm25_term(s->idf[i], tf[i], m->k1, k);
 	if (m->proximity > 0 && n > 1) {
 		qsort(inst, (size_t)n, sizeof *inst, rankCompareInst);
 		score += rankProximity(inst, n, s, m, k);

@@ -24,6 +24,7 @@ static const char *const status_names[GRAF_STATUS_LAST] = {
 	[GRAF_STATUS_INTERRUPTED] = "interrupted",
 	[GRAF_STATUS_SQLITE] = "SQLite error",
 	[GRAF_STATUS_INTERNAL] = "internal error",
+	[GRAF_STATUS_BAD_INPUT] = "malformed input",
 };
 
 const char *

@@ -42,6 +42,12 @@ enum {
 	OPT_TITLE_WEIGHT,
 	OPT_PROXIMITY,
 	OPT_PHRASE_BOOST,
+	OPT_FEEDBACK,
+	OPT_NO_FEEDBACK,
+	OPT_FB_DOCS,
+	OPT_FB_TERMS,
+	OPT_FB_WEIGHT,
+	OPT_EXPLAIN,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -70,6 +76,7 @@ static const graf_option options[] = {
 	{ "topic-field", OPT_TOPIC_FIELD, "FIELD",
 	  "the query of a TREC topic file: title (default) or desc", topic_keywords },
 	{ "run-tag", OPT_RUN_TAG, "TAG", "the run tag of --format trec (default: graf)", NULL },
+	{ "explain", OPT_EXPLAIN, NULL, "show how the query was read, then the results", NULL },
 	{ "color", OPT_COLOR, "WHEN", "highlight matches: auto (on a terminal), always, never",
 	  color_keywords },
 	{ "k1", OPT_K1, "X", "ranking: BM25 k1, term-frequency saturation", NULL },
@@ -79,6 +86,13 @@ static const graf_option options[] = {
 	  NULL },
 	{ "phrase-boost", OPT_PHRASE_BOOST, "X",
 	  "ranking: extra for query words adjacent in query order", NULL },
+	{ "feedback", OPT_FEEDBACK, NULL,
+	  "expand queries with words of their best paragraphs (default with --queries)", NULL },
+	{ "no-feedback", OPT_NO_FEEDBACK, NULL, "no feedback (default for a single query)", NULL },
+	{ "fb-docs", OPT_FB_DOCS, "N", "feedback: paragraphs to read (default 10)", NULL },
+	{ "fb-terms", OPT_FB_TERMS, "N", "feedback: words to add (default 10)", NULL },
+	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.2)",
+	  NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
 
@@ -88,7 +102,18 @@ static const graf_program program = {
 	.summary =
 		"Search a graf index for the paragraphs that contain every word of QUERY,\n"
 		"best first (BM25), with the article headline, file:paragraph and score.\n"
-		"Words are matched by their stems: 'controls' finds 'control'.",
+		"Words are matched by their stems: 'controls' finds 'control'.\n"
+		"\n"
+		"Query language (doc/query-language.md):\n"
+		"  word word       both words (AND)         a OR b      either word\n"
+		"  \"a phrase\"      the words in order       -word       paragraphs without it\n"
+		"  licen*          words starting so        ( ... )     group\n"
+		"  NEAR(a b, 5)    within 5 words           a NEAR/5 b  the same\n"
+		"  title:word      articles whose headline has the word; title:(a OR b)\n"
+		"  OR binds tighter than AND: 'chips China OR Beijing' is chips AND (China\n"
+		"  OR Beijing).  Lower-case and/or/not are words.  U.S., open-source, 3.5\n"
+		"  are phrases of their parts.  Anything else is read as words; what had to\n"
+		"  be dropped is reported as a warning.",
 	.options = options,
 	.has_index = 1,
 	.epilogue =
@@ -101,12 +126,16 @@ static const graf_program program = {
 		"Examples:\n"
 		"  " PROG " export controls\n"
 		"  " PROG " -n 3 --color=always \"rare earths\" | less -R\n"
+		"  " PROG " -- chips China -H20     (after '--', -words are not options)\n"
+		"  " PROG " 'title:nvidia licen*'\n"
 		"  " PROG " --format json --unit article nvidia | jq .title\n"
 		"  " PROG " --queries topics.tsv --format trec --limit 1000 > run.txt\n"
 		"\n"
+		"When nothing matches, close indexed words are suggested on stderr.\n"
 		"Exit status: 0 if a paragraph matched (with --queries: if any query\n"
 		"matched), 1 if none did, 2 on an error (bad option, missing or unreadable\n"
-		"index, bad query).\n",
+		"index, a query with no word to search for or only exclusions, invalid\n"
+		"UTF-8, a query over the limits).\n",
 };
 
 typedef struct Args {
@@ -118,6 +147,7 @@ typedef struct Args {
 	graf_topic_field_t topic_field;
 	int color;
 	bool count, help, version;
+	int feedback;                /* -1: the default for the mode */
 	char *err;
 	size_t err_size;
 } Args;
@@ -129,6 +159,7 @@ typedef struct Run {
 	graf_output *out;
 	long matched;                /* queries with at least one match */
 	long failed;                 /* queries that could not be run */
+	long warnings;               /* about the text of batch queries */
 } Run;
 
 static int
@@ -180,8 +211,26 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_TITLE_WEIGHT:
 		return handleReal(a, arg, "--title-weight", 1000, &a->search.rank.title_weight);
 	case OPT_PROXIMITY: return handleReal(a, arg, "--proximity", 1000, &a->search.rank.proximity);
+	case OPT_FEEDBACK: a->feedback = 1; break;
+	case OPT_NO_FEEDBACK: a->feedback = 0; break;
+	case OPT_FB_DOCS: {
+		long v;
+		if (handleNumber(a, arg, "--fb-docs", 100, &v) || v < 1)
+			return -1;
+		a->search.rank.fb_docs = (int)v;
+		break;
+	}
+	case OPT_FB_TERMS: {
+		long v;
+		if (handleNumber(a, arg, "--fb-terms", 1000, &v) || v < 1)
+			return -1;
+		a->search.rank.fb_terms = (int)v;
+		break;
+	}
+	case OPT_FB_WEIGHT: return handleReal(a, arg, "--fb-weight", 1, &a->search.rank.fb_weight);
 	case OPT_PHRASE_BOOST:
 		return handleReal(a, arg, "--phrase-boost", 1000, &a->search.rank.phrase_boost);
+	case OPT_EXPLAIN: a->search.explain = 1; break;
 	case OPT_COLOR: a->color = keyword; break;
 	}
 	return 0;
@@ -211,6 +260,20 @@ joinWords(char **words, int n)
 	return s;
 }
 
+/* After a query that found nothing: "did you mean", on stderr.  A failure
+ * here is only a warning: the search itself went fine. */
+static void
+suggestWords(graf_index *idx, graf_query *q)
+{
+	char *better = NULL;
+
+	if (graf_query_suggest(q, &better) != GRAF_STATUS_OK)
+		fprintf(stderr, PROG ": warning: no suggestions: %s\n", graf_index_errmsg(idx));
+	else if (better)
+		fprintf(stderr, PROG ": no match; did you mean: %s\n", better);
+	free(better);
+}
+
 /*
  * Run one query and write its results.
  * @retval EXIT_MATCH, EXIT_NO_MATCH, or EXIT_ERROR (message printed)
@@ -233,6 +296,15 @@ runQuery(Run *run, const char *qid, const char *text)
 	}
 	if (graf_query_run(run->idx, text, &a->search, &q) != GRAF_STATUS_OK)
 		goto fail;
+	/* A person sees what was made of the query; a batch of natural-
+	 * language queries would drown in "'.' ignored": count them instead. */
+	if (qid)
+		run->warnings += (long)graf_query_warning_count(q);
+	else
+		for (size_t i = 0; i < graf_query_warning_count(q); i++)
+			fprintf(stderr, PROG ": warning: %s\n", graf_query_warning(q, i));
+	if (graf_query_explain(q))
+		printf("%s\n", graf_query_explain(q));
 	graf_output_begin(run->out, text, qid);
 	while ((hit = graf_query_next(q))) {
 		graf_output_hit(run->out, hit);
@@ -241,6 +313,9 @@ runQuery(Run *run, const char *qid, const char *text)
 	graf_output_end(run->out);
 	if (graf_query_status(q) != GRAF_STATUS_OK)
 		goto fail;
+	/* Suggestions help a person at a prompt, not a batch run. */
+	if (hits == 0 && !qid)
+		suggestWords(run->idx, q);
 	graf_query_free(q);
 	return hits > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
 
@@ -279,6 +354,9 @@ runQueryFile(Run *run, const char *name)
 		}
 	}
 	graf_query_file_close(f);
+	if (run->warnings > 0)
+		fprintf(stderr, PROG ": %ld warnings about the text of the queries (punctuation "
+			"ignored, operators reread); run one alone to see them\n", run->warnings);
 	if (queries > 0 && run->failed == queries)
 		return EXIT_ERROR;
 	return run->matched > 0 ? EXIT_MATCH : EXIT_NO_MATCH;
@@ -288,16 +366,22 @@ int
 main(int argc, char **argv)
 {
 	Args a = { 0 };
-	Run run = { &a, NULL, NULL, 0, 0 };
+	Run run = { &a, NULL, NULL, 0, 0, 0 };
 	char err[512], *msg = NULL, *query = NULL;
 	int first, status = EXIT_ERROR;
 
 	graf_search_options_init(&a.search);
+	a.feedback = -1;
 	a.err = err;
 	a.err_size = sizeof err;
 	first = graf_cli_parse(&program, argc, argv, handleOption, &a, err, sizeof err);
 	if (first < 0) {
-		fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", err);
+		fprintf(stderr, PROG ": %s\n", err);
+		/* "graf-search H20 -RTX": the exclusion looks like an option. */
+		if (strncmp(err, "unknown option '-", 17) == 0 && err[17] != '-')
+			fprintf(stderr, PROG ": to exclude words, put '--' before the query: "
+				PROG " -- H20 -RTX\n");
+		fprintf(stderr, "Try '" PROG " --help' for more information.\n");
 		return EXIT_ERROR;
 	}
 	if (a.help) {
@@ -318,6 +402,9 @@ main(int argc, char **argv)
 	}
 	if (!a.index)
 		a.index = graf_cli_default_index();
+	/* People expect to see what they typed; batch runs rank better with
+	 * feedback (doc/ranking.md has the figures). */
+	a.search.rank.feedback = a.feedback >= 0 ? a.feedback : a.queries != NULL;
 	if (!a.queries && !(query = joinWords(argv + first, argc - first))) {
 		fprintf(stderr, PROG ": out of memory\n");
 		return EXIT_ERROR;

@@ -1,0 +1,580 @@
+/*
+ * suggest.c - "did you mean": for the words of a query that the index does
+ * not hold, the closest words it does hold, written as the text writes them.
+ *
+ * The index holds stems, so candidates are found among stems: every term of
+ * the paragraph vocabulary (an fts5vocab table in the connection's TEMP
+ * schema, which works on a read-only index too) is compared, by optimal
+ * string alignment distance (Levenshtein plus transpositions, the usual
+ * typing errors), with the query word's stem, and with the word as typed
+ * less up to SUGGEST_SUFFIX letters at its end, since a misspelt word often
+ * stems badly ("minster" stays "minster", two letters from "minist", but
+ * "minst" is one).  A stem is not a word
+ * ("controls" is indexed as "control", "election" as "elect"), so each of
+ * the closest few stems is then looked up where it occurs (fts5vocab's
+ * instance table gives paragraph and token position) and the paragraph
+ * tokenized again to read the word as written.  The written word closest to
+ * what the user typed wins, then the one in more paragraphs (the likelier
+ * intent): "electon" (stem "electon") is nearer the stem "electron" than
+ * "elect", but nearer the word "election" than "electronic".
+ *
+ * Cost: one scan of the vocabulary per query that found nothing, with a
+ * bounded distance computation per term, only for the few short unknown
+ * words of that query.  All SQL text is constant; words are bound.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graf-private.h"
+
+/* Unknown words corrected per query: a query with more is not a typo. */
+#define SUGGEST_MAX_WORDS 8
+/* Longer words (in characters) are not corrected, nor are indexed terms
+ * compared with them: typos in long words are rare, and the distance costs
+ * grow with the square of the length. */
+#define SUGGEST_MAX_CHARS 32
+/* Occurrences of a stem read to find how the text writes it. */
+#define SUGGEST_SURFACES 16
+/* Closest stems of each unknown word whose written forms are compared. */
+#define SUGGEST_CANDIDATES 8
+/* The typed word less up to this many letters at its end ("-er", "-ly") is
+ * compared with the stems too, if at least SUGGEST_MIN_PREFIX letters
+ * remain: shorter pieces are close to too many stems. */
+#define SUGGEST_SUFFIX 2
+#define SUGGEST_MIN_PREFIX 4
+
+static const char vocab_sql[] =
+	"CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_vocab_row "
+	"USING fts5vocab(main, para, row);"
+	"CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_vocab_instance "
+	"USING fts5vocab(main, para, instance);";
+static const char known_sql[] = "SELECT 1 FROM temp.graf_vocab_row WHERE term = ?1";
+static const char scan_sql[] = "SELECT term, doc FROM temp.graf_vocab_row";
+/* CROSS JOIN: read the few instances first, then each paragraph by rowid. */
+static const char surface_sql[] =
+	"SELECT i.offset, p.body FROM temp.graf_vocab_instance AS i "
+	"CROSS JOIN para AS p ON p.rowid = i.doc WHERE i.term = ?1 LIMIT "
+	"16";
+_Static_assert(SUGGEST_SURFACES == 16, "update the LIMIT of surface_sql");
+
+/* An indexed stem close to an unknown word. */
+typedef struct Candidate {
+	char *term;                     /* the stem; malloc'ed */
+	int dist;                       /* its distance to the word */
+	bool by_prefix;                 /* only the typed word's prefix is that close */
+	sqlite3_int64 docs;             /* paragraphs that hold it */
+} Candidate;
+
+/* A query word the index lacks. */
+typedef struct Unknown {
+	const char *token;              /* its stem (borrowed from the words) */
+	uint32_t cp[SUGGEST_MAX_CHARS]; /* the stem as code points */
+	int n;
+	uint32_t tcp[SUGGEST_MAX_CHARS + 2];  /* the word as typed, ASCII folded */
+	int tn;                         /* > SUGGEST_MAX_CHARS + 2: too long */
+	int max;                        /* largest distance accepted */
+	Candidate cand[SUGGEST_CANDIDATES];  /* closest first */
+	int n_cand;
+	char *surface;                  /* the chosen word as written; malloc'ed */
+	bool done;                      /* SURFACE has been looked for */
+} Unknown;
+
+/*
+ * Decode up to MAX code points of S[0..LEN) into CP.  Returns their number,
+ * or MAX + 1 when there are more.  Invalid bytes count as one each.
+ */
+static int
+suggestDecode(const char *s, size_t len, uint32_t *cp, int max, bool fold)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	int n = 0;
+
+	while (i < len) {
+		uint32_t c = u[i];
+		size_t k = 0;
+
+		if (n == max)
+			return max + 1;
+		if (c >= 0xc0) {
+			size_t need = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : 1, j;
+			uint32_t v = c & (0x3fu >> need);
+
+			for (j = 1; j <= need && i + j < len && (u[i + j] & 0xc0) == 0x80; j++)
+				v = v << 6 | (u[i + j] & 0x3f);
+			if (j > need) {
+				c = v;
+				k = need;
+			}
+		}
+		if (fold && c >= 'A' && c <= 'Z')
+			c += 'a' - 'A';
+		cp[n++] = c;
+		i += k + 1;
+	}
+	return n;
+}
+
+/*
+ * Optimal string alignment distance between A[0..NA) and B[0..NB), or
+ * MAX + 1 when it exceeds MAX (computed only that far).  NA, NB are at most
+ * SUGGEST_MAX_CHARS + 2.
+ */
+static int
+suggestDistance(const uint32_t *a, int na, const uint32_t *b, int nb, int max)
+{
+	int prev2[SUGGEST_MAX_CHARS + 3], prev[SUGGEST_MAX_CHARS + 3], cur[SUGGEST_MAX_CHARS + 3];
+
+	if (na - nb > max || nb - na > max)
+		return max + 1;
+	for (int j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (int i = 1; i <= na; i++) {
+		int row_min;
+
+		cur[0] = row_min = i;
+		for (int j = 1; j <= nb; j++) {
+			int cost = a[i - 1] != b[j - 1];
+			int v = prev[j - 1] + cost;
+
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+			if (v < row_min)
+				row_min = v;
+		}
+		if (row_min > max)
+			return max + 1;
+		memcpy(prev2, prev, sizeof prev);
+		memcpy(prev, cur, sizeof cur);
+	}
+	return prev[nb] <= max ? prev[nb] : max + 1;
+}
+
+/*
+ * The smallest optimal string alignment distance between a prefix of
+ * A[0..NA) at least MIN_PREFIX long and B[0..NB), or MAX + 1 when above MAX.
+ * NA, NB are at most SUGGEST_MAX_CHARS + 2.
+ */
+static int
+suggestPrefixDistance(const uint32_t *a, int na, const uint32_t *b, int nb, int max,
+		      int min_prefix)
+{
+	int prev2[SUGGEST_MAX_CHARS + 3], prev[SUGGEST_MAX_CHARS + 3], cur[SUGGEST_MAX_CHARS + 3];
+	int best = max + 1;
+
+	if (nb > na + max || nb < min_prefix - max)
+		return max + 1;
+	for (int j = 0; j <= nb; j++)
+		prev[j] = j;
+	for (int i = 1; i <= na; i++) {
+		int row_min;
+
+		cur[0] = row_min = i;
+		for (int j = 1; j <= nb; j++) {
+			int v = prev[j - 1] + (a[i - 1] != b[j - 1]);
+
+			if (prev[j] + 1 < v)
+				v = prev[j] + 1;
+			if (cur[j - 1] + 1 < v)
+				v = cur[j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    prev2[j - 2] + 1 < v)
+				v = prev2[j - 2] + 1;
+			cur[j] = v;
+			if (v < row_min)
+				row_min = v;
+		}
+		if (i >= min_prefix && cur[nb] < best)
+			best = cur[nb];
+		/* Rows never get smaller: nothing below can beat BEST. */
+		if (row_min > max || row_min >= best)
+			break;
+		memcpy(prev2, prev, sizeof prev);
+		memcpy(prev, cur, sizeof cur);
+	}
+	return best;
+}
+
+/* Edit distance accepted for a word of N characters: none for one or two
+ * characters (anything is that close), one up to five, then two. */
+static int
+suggestMaxDistance(int n)
+{
+	return n < 3 ? 0 : n <= 5 ? 1 : 2;
+}
+
+/* Make sure the TEMP fts5vocab tables exist on IDX's connection. */
+static graf_status_t
+suggestVocab(graf_index *idx)
+{
+	int rc = sqlite3_exec(idx->db, vocab_sql, NULL, NULL, NULL);
+
+	return grafi_sqlite_error(idx, rc, "cannot read the index vocabulary");
+}
+
+/* Find, among WORDS, the distinct stems the index lacks, into U (at most
+ * SUGGEST_MAX_WORDS); MAP[i] gets word i's entry in U, or -1. */
+static graf_status_t
+suggestUnknown(graf_index *idx, const char *text, const grafi_query_word *words,
+	       size_t n_words, Unknown *u, int *n_u, int *map)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(idx->db, known_sql, -1, &stmt, NULL);
+
+	*n_u = 0;
+	for (size_t i = 0; rc == SQLITE_OK && i < n_words; i++) {
+		const char *tok = words[i].token;
+		int k, n;
+		uint32_t cp[SUGGEST_MAX_CHARS];
+
+		map[i] = -1;
+		for (k = 0; k < *n_u; k++)
+			if (strcmp(u[k].token, tok) == 0)
+				break;
+		if (k < *n_u) {
+			map[i] = k;
+			continue;
+		}
+		n = suggestDecode(tok, strlen(tok), cp, SUGGEST_MAX_CHARS, false);
+		if (n > SUGGEST_MAX_CHARS || suggestMaxDistance(n) == 0 ||
+		    *n_u == SUGGEST_MAX_WORDS)
+			continue;
+		sqlite3_bind_text(stmt, 1, tok, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc == SQLITE_ROW) {
+			rc = SQLITE_OK;  /* indexed: nothing to correct */
+			continue;
+		}
+		if (rc != SQLITE_DONE)
+			break;
+		rc = SQLITE_OK;
+		memset(&u[*n_u], 0, sizeof u[*n_u]);
+		u[*n_u].token = tok;
+		memcpy(u[*n_u].cp, cp, (size_t)n * sizeof *cp);
+		u[*n_u].n = n;
+		u[*n_u].max = suggestMaxDistance(n);
+		u[*n_u].tn = suggestDecode(text + words[i].start, words[i].end - words[i].start,
+					   u[*n_u].tcp, SUGGEST_MAX_CHARS + 2, true);
+		map[i] = (*n_u)++;
+	}
+	sqlite3_finalize(stmt);
+	return grafi_sqlite_error(idx, rc, "cannot read the index vocabulary");
+}
+
+/* True if candidate A ranks before B: closer, then close stem to stem
+ * rather than by prefix (prefixes are close to many stems), then in more
+ * paragraphs, then first in byte order (so that the choice never depends on
+ * scan order). */
+static bool
+suggestBefore(const Candidate *a, const Candidate *b)
+{
+	if (a->dist != b->dist)
+		return a->dist < b->dist;
+	if (a->by_prefix != b->by_prefix)
+		return !a->by_prefix;
+	if (a->docs != b->docs)
+		return a->docs > b->docs;
+	return strcmp(a->term, b->term) < 0;
+}
+
+/* Put C (whose TERM is borrowed) among W's closest candidates if it ranks;
+ * false when out of memory. */
+static bool
+suggestKeep(Unknown *w, Candidate c)
+{
+	int at = w->n_cand;
+
+	while (at > 0 && suggestBefore(&c, &w->cand[at - 1]))
+		at--;
+	if (at == SUGGEST_CANDIDATES)
+		return true;
+	c.term = strdup(c.term);
+	if (!c.term)
+		return false;
+	if (w->n_cand == SUGGEST_CANDIDATES)
+		free(w->cand[--w->n_cand].term);
+	memmove(&w->cand[at + 1], &w->cand[at], (size_t)(w->n_cand - at) * sizeof *w->cand);
+	w->cand[at] = c;
+	w->n_cand++;
+	return true;
+}
+
+/* One pass over the vocabulary: the closest stems for each of U[0..N_U). */
+static graf_status_t
+suggestScan(graf_index *idx, Unknown *u, int n_u)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(idx->db, scan_sql, -1, &stmt, NULL);
+
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(stmt, 0);
+		sqlite3_int64 docs = sqlite3_column_int64(stmt, 1);
+		uint32_t cp[SUGGEST_MAX_CHARS + 2];
+		int n;
+
+		rc = SQLITE_OK;
+		if (idx->interrupted) {
+			rc = SQLITE_INTERRUPT;
+			break;
+		}
+		if (!term)
+			continue;
+		n = suggestDecode(term, (size_t)sqlite3_column_bytes(stmt, 0), cp,
+				  SUGGEST_MAX_CHARS + 2, false);
+		if (n > SUGGEST_MAX_CHARS + 2)
+			continue;
+		for (int k = 0; k < n_u && rc == SQLITE_OK; k++) {
+			Unknown *w = &u[k];
+			Candidate c = { .term = (char *)term, .docs = docs };
+
+			c.dist = suggestDistance(w->cp, w->n, cp, n, w->max);
+			if (c.dist > 0 && w->tn <= SUGGEST_MAX_CHARS + 2 &&
+			    w->tn - SUGGEST_SUFFIX >= SUGGEST_MIN_PREFIX) {
+				int dp = suggestPrefixDistance(w->tcp, w->tn, cp, n, w->max,
+							       w->tn - SUGGEST_SUFFIX);
+
+				if (dp < c.dist) {
+					c.dist = dp;
+					c.by_prefix = true;
+				}
+			}
+			if (c.dist <= w->max && !suggestKeep(w, c))
+				rc = SQLITE_NOMEM;
+		}
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(stmt);
+	return grafi_sqlite_error(idx, rc, "cannot read the index vocabulary");
+}
+
+/* State of the tokenizer pass that finds the token at a position. */
+typedef struct SurfaceContext {
+	int want;               /* the position sought */
+	int pos;                /* position of the current token */
+	int start, end;         /* its bytes, once found */
+} SurfaceContext;
+
+/* xToken callback: find the bytes of the token at position C->want; stops
+ * the tokenizer (SQLITE_DONE) there. */
+static int
+suggestSurfaceToken(void *p, int tflags, const char *token, int n_token, int start, int end)
+{
+	SurfaceContext *c = p;
+
+	if (!(tflags & FTS5_TOKEN_COLOCATED))
+		c->pos++;
+	if (c->pos == c->want) {
+		c->start = start;
+		c->end = end;
+		return SQLITE_DONE;
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * How the paragraphs write the stem TERM: of its first few occurrences, the
+ * one closest to the typed TCP[0..TN) (ASCII case ignored).
+ * OUT: *SURFACE (malloc'ed; NULL if no occurrence could be read) and *DIST,
+ * its distance to the typed word.
+ */
+static graf_status_t
+suggestSurface(graf_index *idx, const char *term, const uint32_t *tcp, int tn,
+	       char **surface, int *dist)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(idx->db, surface_sql, -1, &stmt, NULL);
+
+	*surface = NULL;
+	*dist = INT_MAX;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(stmt, 1, term, -1, SQLITE_STATIC);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *body = (const char *)sqlite3_column_text(stmt, 1);
+		int len = sqlite3_column_bytes(stmt, 1), d, n;
+		SurfaceContext c = { .want = sqlite3_column_int(stmt, 0), .pos = -1, .start = -1 };
+		uint32_t cp[SUGGEST_MAX_CHARS + 2];
+
+		rc = body ? grafi_tokenize(idx, body, len, FTS5_TOKENIZE_DOCUMENT, &c,
+					   suggestSurfaceToken) : SQLITE_OK;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		if (rc != SQLITE_OK || c.start < 0 || c.end <= c.start || c.end > len)
+			continue;
+		n = suggestDecode(body + c.start, (size_t)(c.end - c.start), cp,
+				  SUGGEST_MAX_CHARS + 2, true);
+		d = n <= SUGGEST_MAX_CHARS + 2
+			    ? suggestDistance(tcp, tn, cp, n, SUGGEST_MAX_CHARS + 2)
+			    : SUGGEST_MAX_CHARS + 3;
+		if (*surface && d >= *dist)
+			continue;
+		free(*surface);
+		*surface = strndup(body + c.start, (size_t)(c.end - c.start));
+		*dist = d;
+		if (!*surface)
+			rc = SQLITE_NOMEM;
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(stmt);
+	return grafi_sqlite_error(idx, rc, "cannot read the index vocabulary");
+}
+
+/* Choose W's word: of its candidate stems' written forms, the one closest
+ * to TYPED[0..TYPED_LEN), then the one whose stem is in more paragraphs. */
+static graf_status_t
+suggestChoose(graf_index *idx, Unknown *w, const char *typed, size_t typed_len)
+{
+	uint32_t tcp[SUGGEST_MAX_CHARS + 2];
+	int tn = suggestDecode(typed, typed_len, tcp, SUGGEST_MAX_CHARS + 2, true);
+	int best = INT_MAX;
+	sqlite3_int64 best_docs = 0;
+	graf_status_t st = GRAF_STATUS_OK;
+
+	w->done = true;
+	if (tn > SUGGEST_MAX_CHARS + 2)
+		return GRAF_STATUS_OK;
+	for (int k = 0; st == GRAF_STATUS_OK && k < w->n_cand; k++) {
+		char *surface = NULL;
+		int d;
+
+		st = suggestSurface(idx, w->cand[k].term, tcp, tn, &surface, &d);
+		/* The written word may be one letter further than the stem
+		 * was (an ending), no more: "avid" is no answer to "nvidai". */
+		if (st == GRAF_STATUS_OK && surface && d <= w->max + 1 &&
+		    (d < best || (d == best && w->cand[k].docs > best_docs))) {
+			free(w->surface);
+			w->surface = surface;
+			best = d;
+			best_docs = w->cand[k].docs;
+		} else {
+			free(surface);
+		}
+	}
+	return st;
+}
+
+/* How the user wrote a word, for writing the suggestion alike. */
+typedef enum SuggestCase {
+	CASE_LOWER,             /* no capital: "export" */
+	CASE_INITIAL,           /* a capital first, then none: "Minster" */
+	CASE_AS_IS,             /* anything else: "NVIDIA", "iPhone" */
+} SuggestCase;
+
+static SuggestCase
+suggestCaseOf(const char *s, size_t len)
+{
+	size_t upper = 0;
+
+	for (size_t i = 0; i < len; i++)
+		upper += s[i] >= 'A' && s[i] <= 'Z';
+	if (upper == 0)
+		return CASE_LOWER;
+	if (upper == 1 && s[0] >= 'A' && s[0] <= 'Z')
+		return CASE_INITIAL;
+	return CASE_AS_IS;
+}
+
+/* Append SUR to S in the case style C (ASCII letters only). */
+static void
+suggestAppendCased(sqlite3_str *s, const char *sur, SuggestCase c)
+{
+	for (const char *p = sur; *p; p++) {
+		char ch = *p;
+
+		if (c != CASE_AS_IS && ch >= 'A' && ch <= 'Z')
+			ch = (char)(ch + 'a' - 'A');
+		if (c == CASE_INITIAL && p == sur && ch >= 'a' && ch <= 'z')
+			ch = (char)(ch - 'a' + 'A');
+		sqlite3_str_appendchar(s, 1, ch);
+	}
+}
+
+/* TEXT with each word that maps to a found surface replaced by it, in the
+ * case style the user typed it in; *OUT is NULL when nothing changed. */
+static graf_status_t
+suggestRewrite(graf_index *idx, const char *text, const grafi_query_word *words,
+	       size_t n_words, const int *map, const Unknown *u, char **out)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	size_t at = 0, len = strlen(text);
+	char *v;
+
+	/* The words come in query order (the emitter walks the tree so);
+	 * one that overlaps the previous is left alone. */
+	for (size_t i = 0; i < n_words; i++) {
+		const grafi_query_word *w = &words[i];
+		const char *sur;
+
+		if (map[i] < 0 || !(sur = u[map[i]].surface) || w->start < at || w->end > len)
+			continue;
+		sqlite3_str_append(s, text + at, (int)(w->start - at));
+		suggestAppendCased(s, sur, suggestCaseOf(text + w->start, w->end - w->start));
+		at = w->end;
+	}
+	sqlite3_str_appendall(s, text + at);
+	if (sqlite3_str_errcode(s) != SQLITE_OK) {
+		sqlite3_free(sqlite3_str_finish(s));
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
+	v = sqlite3_str_finish(s);
+	*out = NULL;
+	if (v && strcmp(v, text) != 0) {
+		*out = strdup(v);
+		if (!*out) {
+			sqlite3_free(v);
+			return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		}
+	}
+	sqlite3_free(v);
+	return GRAF_STATUS_OK;
+}
+
+graf_status_t
+grafi_suggest(graf_index *idx, const char *text, const grafi_query_word *words,
+	      size_t n_words, char **out)
+{
+	Unknown u[SUGGEST_MAX_WORDS];
+	int n_u = 0, *map = NULL;
+	graf_status_t st;
+
+	*out = NULL;
+	if (n_words == 0)
+		return GRAF_STATUS_OK;
+	map = malloc(n_words * sizeof *map);
+	if (!map)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	st = suggestVocab(idx);
+	if (st == GRAF_STATUS_OK)
+		st = suggestUnknown(idx, text, words, n_words, u, &n_u, map);
+	if (st == GRAF_STATUS_OK && n_u > 0)
+		st = suggestScan(idx, u, n_u);
+	for (size_t i = 0; st == GRAF_STATUS_OK && i < n_words; i++) {
+		Unknown *w = map[i] >= 0 ? &u[map[i]] : NULL;
+
+		/* The first word with this stem decides its surface. */
+		if (w && !w->done)
+			st = suggestChoose(idx, w, text + words[i].start,
+					   words[i].end - words[i].start);
+	}
+	if (st == GRAF_STATUS_OK)
+		st = suggestRewrite(idx, text, words, n_words, map, u, out);
+	for (int k = 0; k < n_u; k++) {
+		for (int c = 0; c < u[k].n_cand; c++)
+			free(u[k].cand[c].term);
+		free(u[k].surface);
+	}
+	free(map);
+	return st;
+}
