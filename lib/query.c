@@ -593,7 +593,9 @@ queryFeedbackDocs(graf_query *q, grafi_fb_doc *docs, size_t *n_docs, sqlite3_int
 		sqlite3_bind_int64(text, 2, rowids[i]);
 		rc = sqlite3_step(text);
 		if (rc == SQLITE_ROW) {
-			docs[i].text = strdup((const char *)sqlite3_column_text(text, 0));
+			const char *body = grafi_column_text(text, 0);
+
+			docs[i].text = body ? strdup(body) : NULL;
 			rc = docs[i].text ? SQLITE_OK : SQLITE_NOMEM;
 		} else if (rc == SQLITE_DONE) {
 			rc = SQLITE_CORRUPT;
