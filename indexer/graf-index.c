@@ -37,6 +37,7 @@ enum {
 	OPT_REBUILD = 256,
 	OPT_LIST_LANGUAGES,
 	OPT_INPUT_FORMAT,
+	OPT_CHECK,
 };
 
 /* In the order of graf_input_t. */
@@ -49,6 +50,8 @@ static const graf_option options[] = {
 	  "read the files named as auto (by name), text, jsonl or trec", input_keywords },
 	{ "rebuild", OPT_REBUILD, NULL,
 	  "build the index again from scratch, then replace the old one", NULL },
+	{ "check", OPT_CHECK, NULL, "verify the index and report its problems; change nothing",
+	  NULL },
 	{ "quiet", OPT_QUIET, NULL, "print only errors and warnings", NULL },
 	{ "verbose", OPT_VERBOSE, NULL, "name every article added, updated or removed", NULL },
 	{ "list-languages", OPT_LIST_LANGUAGES, NULL, "list the stemmer languages and exit", NULL },
@@ -76,6 +79,7 @@ static const graf_program program = {
 		"</TEXT></DOC>); a record's id is its identity.  Bad records are reported\n"
 		"with their line and skipped.\n"
 		"\n"
+		"With --check: exit 0 if the index is sound, 2 if it has problems.\n"
 		"Exit status: 0 the index is up to date; 1 up to date, but there were\n"
 		"warnings (files or records skipped, or text read as Windows-1252);\n"
 		"2 error, the index is unchanged; 130 interrupted, the index is unchanged.\n",
@@ -85,7 +89,7 @@ typedef struct Args {
 	const char *index;
 	const char *language;
 	graf_input_t input;
-	bool quiet, verbose, rebuild, list_languages, help, version;
+	bool quiet, verbose, rebuild, check, list_languages, help, version;
 } Args;
 
 typedef struct Progress {
@@ -120,6 +124,7 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_REBUILD: a->rebuild = true; break;
 	case OPT_LIST_LANGUAGES: a->list_languages = true; break;
 	case OPT_INPUT_FORMAT: a->input = (graf_input_t)keyword; break;
+	case OPT_CHECK: a->check = true; break;
 	}
 	return 0;
 }
@@ -208,6 +213,39 @@ removeDatabase(const char *file)
 	removeCompanions(file);
 }
 
+static void
+onProblem(void *ctx, const char *message)
+{
+	fprintf(stderr, PROG ": '%s': %s\n", (const char *)ctx, message);
+}
+
+/* graf-index --check: verify the index, print its problems. */
+static int
+checkIndex(const Args *a, bool has_paths)
+{
+	graf_index *idx;
+	char *msg = NULL;
+	long problems = 0;
+	graf_status_t st;
+
+	if (has_paths || a->rebuild) {
+		fprintf(stderr, PROG ": --check takes no PATH and no --rebuild\n");
+		return EXIT_ERROR;
+	}
+	if (graf_index_open(a->index, GRAF_OPEN_WRITE, NULL, &idx, &msg) != GRAF_STATUS_OK) {
+		fprintf(stderr, PROG ": %s\n", msg);
+		free(msg);
+		return EXIT_ERROR;
+	}
+	st = graf_index_check(idx, onProblem, (void *)a->index, &problems);
+	if (st != GRAF_STATUS_OK)
+		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
+	else if (!a->quiet)
+		fprintf(stderr, PROG ": '%s' is sound\n", a->index);
+	graf_index_close(idx);
+	return st == GRAF_STATUS_OK ? EXIT_OK : EXIT_ERROR;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -244,6 +282,8 @@ main(int argc, char **argv)
 	}
 	if (!a.index)
 		a.index = graf_cli_default_index();
+	if (a.check)
+		return checkIndex(&a, first < argc);
 	if (first < argc) {
 		paths = (const char *const *)argv + first;
 		n_paths = (size_t)(argc - first);

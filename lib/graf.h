@@ -226,6 +226,22 @@ graf_status_t graf_index_update(graf_index *idx, const char *const *paths,
 				graf_update_stats *stats);
 
 /*
+ * Verify the index: SQLite's integrity check, FTS5's on both full-text
+ * tables, and graf's own invariants (every paragraph has its article, every
+ * article its paragraphs and its file).  Changes nothing.
+ *
+ * @param idx         opened with GRAF_OPEN_WRITE (FTS5's check is a command)
+ * @param problem     called with a one-line description of each problem;
+ *                    may be NULL
+ * @param n_problems  OUT, optional: the number of problems found
+ * @retval GRAF_STATUS_OK          the index is sound
+ * @retval GRAF_STATUS_BAD_INDEX   problems were found
+ */
+graf_status_t graf_index_check(graf_index *idx,
+			       void (*problem)(void *ctx, const char *message),
+			       void *ctx, long *n_problems);
+
+/*
  * Ask a running graf_index_update() or query on IDX to stop as soon as
  * possible; it then fails with GRAF_STATUS_INTERRUPTED and changes nothing.
  * Safe to call from a signal handler or another thread.

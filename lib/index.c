@@ -295,6 +295,16 @@ indexSetWriteMode(graf_index *idx)
 
 	if (st == GRAF_STATUS_OK)
 		st = grafi_exec(idx, "PRAGMA synchronous = NORMAL", "cannot open index");
+	/* A test hook: cap the database size, to see a full disk without
+	 * filling one (tests/cli/T5xx-disk-full.sh). */
+	if (st == GRAF_STATUS_OK && getenv("GRAF_DEBUG_MAX_PAGES")) {
+		char *sql = sqlite3_mprintf("PRAGMA max_page_count = %d",
+					    atoi(getenv("GRAF_DEBUG_MAX_PAGES")));
+
+		st = sql ? grafi_exec(idx, sql, "cannot open index")
+			 : grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		sqlite3_free(sql);
+	}
 	/* Keep the -wal and -shm files when the writer closes, so that
 	 * readers without write access to the directory can still use
 	 * the WAL (SQLite 3.22 and later). */

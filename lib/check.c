@@ -1,0 +1,137 @@
+/*
+ * check.c - graf_index_check(): verify an index from the pages up.
+ *
+ *   1. SQLite's PRAGMA integrity_check: the b-trees and their indexes;
+ *   2. FTS5's integrity-check on both full-text tables: the inverted index
+ *      agrees with the stored text (for the headlines, with article.title);
+ *   3. graf's own invariants: every paragraph belongs to an article, every
+ *      article has the paragraphs it counts and a source file.
+ * Each problem is reported through a callback; the check goes on after a
+ * problem so that one run lists them all.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "graf-private.h"
+
+typedef struct Check {
+	graf_index *idx;
+	void (*problem)(void *ctx, const char *message);
+	void *ctx;
+	long problems;
+	graf_status_t st;       /* failures of the check itself */
+} Check;
+
+static void
+checkProblem(Check *c, const char *message)
+{
+	c->problems++;
+	if (c->problem)
+		c->problem(c->ctx, message);
+}
+
+/* PRAGMA integrity_check: every row it returns other than "ok" is a
+ * problem. */
+static void
+checkPages(Check *c)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(c->idx->db, "PRAGMA integrity_check(100)", -1, &stmt, NULL);
+
+	while (rc == SQLITE_OK) {
+		const char *row;
+
+		if ((rc = sqlite3_step(stmt)) != SQLITE_ROW)
+			break;
+		rc = SQLITE_OK;
+		row = (const char *)sqlite3_column_text(stmt, 0);
+		if (row && strcmp(row, "ok") != 0) {
+			char msg[600];
+
+			snprintf(msg, sizeof msg, "database: %s", row);
+			checkProblem(c, msg);
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		char msg[600];
+
+		snprintf(msg, sizeof msg, "database: %s", sqlite3_errmsg(c->idx->db));
+		checkProblem(c, msg);
+	}
+	sqlite3_finalize(stmt);
+}
+
+/* FTS5's own check of TABLE (SQL is its integrity-check command). */
+static void
+checkFullText(Check *c, const char *table, const char *sql)
+{
+	int rc = sqlite3_exec(c->idx->db, sql, NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		char msg[600];
+
+		snprintf(msg, sizeof msg, "full-text index '%s': %s", table,
+			 sqlite3_errmsg(c->idx->db));
+		checkProblem(c, msg);
+	}
+}
+
+/* Run the single-number query SQL; a non-zero count is the problem WHAT. */
+static void
+checkCount(Check *c, const char *sql, const char *what)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(c->idx->db, sql, -1, &stmt, NULL);
+	char msg[600];
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sqlite3_int64 n = sqlite3_column_int64(stmt, 0);
+
+		if (n > 0) {
+			snprintf(msg, sizeof msg, "%lld %s", (long long)n, what);
+			checkProblem(c, msg);
+		}
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
+		snprintf(msg, sizeof msg, "cannot check %s: %s", what, sqlite3_errmsg(c->idx->db));
+		checkProblem(c, msg);
+	}
+	sqlite3_finalize(stmt);
+}
+
+graf_status_t
+graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message), void *ctx,
+		 long *n_problems)
+{
+	Check c = { idx, problem, ctx, 0, GRAF_STATUS_OK };
+
+	idx->errmsg[0] = '\0';
+	if (idx->mode != GRAF_OPEN_WRITE)
+		return grafi_error(idx, GRAF_STATUS_READ_ONLY,
+				   "checking '%s' needs it open for writing (FTS5's check is a command)",
+				   idx->path);
+	checkPages(&c);
+	checkFullText(&c, "para", "INSERT INTO para(para) VALUES('integrity-check')");
+	/* rank = 1: also compare with the external content, article.title */
+	checkFullText(&c, "head", "INSERT INTO head(head, rank) VALUES('integrity-check', 1)");
+	checkCount(&c,
+		   "SELECT count(*) FROM para WHERE (rowid >> " GRAFI_PARA_BITS_SQL ") NOT IN "
+		   "(SELECT id FROM article)",
+		   "paragraphs without their article");
+	checkCount(&c,
+		   "SELECT count(*) FROM article AS a WHERE a.paragraphs != (SELECT count(*) FROM para "
+		   "WHERE rowid BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
+		   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ")",
+		   "articles whose paragraph count is wrong");
+	checkCount(&c, "SELECT count(*) FROM article WHERE source NOT IN (SELECT id FROM source)",
+		   "articles without their source file");
+	if (n_problems)
+		*n_problems = c.problems;
+	if (c.problems > 0)
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "index '%s' has %ld problem%s; rebuild it with graf-index --rebuild",
+				   idx->path, c.problems, c.problems == 1 ? "" : "s");
+	return c.st;
+}
