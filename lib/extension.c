@@ -18,11 +18,16 @@
 graf_status_t
 graf_register(sqlite3 *db)
 {
-	if (grafi_tokenizer_register(db) != SQLITE_OK)
-		return GRAF_STATUS_SQLITE;
-	if (grafi_functions_register(db) != SQLITE_OK || grafi_rank_register(db) != SQLITE_OK)
-		return GRAF_STATUS_SQLITE;
-	return GRAF_STATUS_OK;
+	int rc = grafi_tokenizer_register(db);
+
+	if (rc == SQLITE_OK)
+		rc = grafi_functions_register(db);
+	if (rc == SQLITE_OK)
+		rc = grafi_rank_register(db);
+	if (rc == SQLITE_OK)
+		return GRAF_STATUS_OK;
+	/* Out of memory is not "no FTS5": say which. */
+	return (rc & 0xff) == SQLITE_NOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_SQLITE;
 }
 
 /* The loadable-extension entry point (see the file comment). */
@@ -31,8 +36,13 @@ int sqlite3_graf_init(sqlite3 *db, char **error_message, const void *api);
 int
 sqlite3_graf_init(sqlite3 *db, char **error_message, const void *api)
 {
+	graf_status_t st;
+
 	(void)api;
-	if (graf_register(db) != GRAF_STATUS_OK) {
+	st = graf_register(db);
+	if (st == GRAF_STATUS_NOMEM)
+		return SQLITE_NOMEM;
+	if (st != GRAF_STATUS_OK) {
 		if (error_message)
 			*error_message = sqlite3_mprintf("graf: this SQLite has no FTS5");
 		return SQLITE_ERROR;

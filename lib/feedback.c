@@ -104,21 +104,21 @@ feedbackUseful(const char *stem)
 	return n >= 2 && strspn(stem, "0123456789.,") < n;
 }
 
-/* Number of paragraphs containing STEM (fts5vocab), or -1 on failure. */
-static sqlite3_int64
-feedbackDocFreq(sqlite3_stmt *vocab, const char *stem)
+/* OUT: *DF, the number of paragraphs containing STEM (fts5vocab).
+ * @retval SQLITE_OK or the error of the lookup (kept: out of memory is not
+ * an SQLite error). */
+static int
+feedbackDocFreq(sqlite3_stmt *vocab, const char *stem, sqlite3_int64 *df)
 {
-	sqlite3_int64 df = 0;
 	int rc;
 
+	*df = 0;
 	sqlite3_bind_text(vocab, 1, stem, -1, SQLITE_STATIC);
 	rc = sqlite3_step(vocab);
 	if (rc == SQLITE_ROW)
-		df = sqlite3_column_int64(vocab, 0);
-	else if (rc != SQLITE_DONE)
-		df = -1;
+		*df = sqlite3_column_int64(vocab, 0);
 	sqlite3_reset(vocab);
-	return df;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
 void
@@ -208,9 +208,9 @@ grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
 
 		if (!feedbackUseful(t->stem))
 			continue;
-		df = feedbackDocFreq(vocab, t->stem);
-		if (df < 0) {
-			st = grafi_sqlite_error(idx, SQLITE_ERROR, "cannot read the vocabulary");
+		rc = feedbackDocFreq(vocab, t->stem, &df);
+		if (rc != SQLITE_OK) {
+			st = grafi_sqlite_error(idx, rc, "cannot read the vocabulary");
 			goto out;
 		}
 		if (n_rows > 0 && (double)df > FEEDBACK_MAX_DF * (double)n_rows)

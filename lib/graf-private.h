@@ -94,6 +94,15 @@ graf_status_t grafi_sqlite_error(graf_index *idx, int rc, const char *what);
 /* The graf status that corresponds to SQLite result code RC. */
 graf_status_t grafi_status_from_sqlite(int rc);
 
+/*
+ * Column COL of the current row of STMT as UTF-8 text, "" for an SQL NULL.
+ * NULL only when out of memory: sqlite3_column_text() returns NULL both
+ * for an SQL NULL and when converting the value fails, and a caller that
+ * takes the second for the first silently loses text.  Valid as
+ * sqlite3_column_text()'s result is.
+ */
+const char *grafi_column_text(sqlite3_stmt *stmt, int col);
+
 /* printf into a malloc'ed string; NULL when out of memory. */
 char *grafi_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -103,7 +112,7 @@ char *grafi_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1,
  * Register the "graf" FTS5 tokenizer on DB.  Its arguments are
  * "<language> [parent [parent-args...]]"; the parent defaults to
  * "unicode61 remove_diacritics 2".
- * @retval SQLITE_OK, or SQLITE_ERROR when DB has no FTS5.
+ * @retval SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR when DB has no FTS5.
  */
 int grafi_tokenizer_register(sqlite3 *db);
 
@@ -111,7 +120,7 @@ int grafi_tokenizer_register(sqlite3 *db);
  * Register graf's FTS5 auxiliary functions on DB:
  *   graf_matches(para)  the byte ranges of the matched tokens in the
  *                       paragraph, as text "start end start end ..."
- * @retval SQLITE_OK, or an SQLite error code.
+ * @retval SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR when DB has no FTS5.
  */
 int grafi_functions_register(sqlite3 *db);
 
@@ -222,8 +231,14 @@ graf_status_t grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, si
 				   size_t *n_out);
 void grafi_feedback_terms_free(grafi_fb_term *terms, size_t n);
 
-/* The fts5_api of DB, or NULL when SQLite was built without FTS5. */
+/* The fts5_api of DB, or NULL when SQLite was built without FTS5 or when
+ * out of memory (then sqlite3_errcode(DB) is SQLITE_NOMEM; see
+ * grafi_fts5_api_error()). */
 struct fts5_api *grafi_fts5_api(sqlite3 *db);
+
+/* Why grafi_fts5_api(DB) just returned NULL: SQLITE_NOMEM or SQLITE_ERROR
+ * (no FTS5). */
+int grafi_fts5_api_error(sqlite3 *db);
 
 /*
  * Tokenize TEXT[0..LEN) with IDX's tokenizer (the one the index uses), as

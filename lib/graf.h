@@ -775,6 +775,7 @@ graf_status_t graf_eval_result_write(const graf_eval_result *res, graf_eval_form
 /*
  * Register graf's FTS5 tokenizer ("graf") and SQL functions on DB, so that a
  * plain SQLite connection can read (and MATCH against) a graf index.
+ * @retval GRAF_STATUS_NOMEM   out of memory
  * @retval GRAF_STATUS_SQLITE  DB's SQLite has no FTS5
  */
 graf_status_t graf_register(struct sqlite3 *db);

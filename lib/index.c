@@ -197,7 +197,9 @@ indexCheck(graf_index *idx, const char *language)
 	rc = sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = 'language'",
 				-1, &stmt, NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		idx->language = strdup((const char *)sqlite3_column_text(stmt, 0));
+		const char *stored = grafi_column_text(stmt, 0);
+
+		idx->language = stored ? strdup(stored) : NULL;
 		rc = idx->language ? SQLITE_OK : SQLITE_NOMEM;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_CORRUPT;
@@ -270,7 +272,10 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 				   idx->db ? sqlite3_errmsg(idx->db) : sqlite3_errstr(rc));
 	sqlite3_extended_result_codes(idx->db, 1);
 	sqlite3_busy_timeout(idx->db, INDEX_BUSY_TIMEOUT_MS);
-	if (graf_register(idx->db) != GRAF_STATUS_OK)
+	st = graf_register(idx->db);
+	if (st == GRAF_STATUS_NOMEM)
+		return grafi_error(idx, st, "out of memory");
+	if (st != GRAF_STATUS_OK)
 		return grafi_error(idx, GRAF_STATUS_SQLITE,
 				   "this SQLite (%s) has no FTS5; graf needs one built with it",
 				   sqlite3_libversion());
@@ -283,41 +288,55 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 	if (st != GRAF_STATUS_OK)
 		return st;
 	if (idx->mode == GRAF_OPEN_WRITE) {
-		int one = 1;
-
 		/* 16 KiB pages for a new database (page_size only takes effect
-		 * before the first table): a quarter of the I/O calls of the
-		 * 4 KiB default for FTS5's large segment blobs. */
-		st = grafi_exec(idx, "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL",
+		 * before the first table, which indexCheck() may create next;
+		 * it changes nothing in an existing file): a quarter of the I/O
+		 * calls of the 4 KiB default for FTS5's large segment blobs.  A
+		 * 32 MiB page cache keeps FTS5's segment merges in memory
+		 * (bounded, whatever the corpus). */
+		st = grafi_exec(idx, "PRAGMA page_size = 16384; PRAGMA cache_size = -32768",
 				"cannot open index");
 		if (st == GRAF_STATUS_BAD_INDEX)
 			st = grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)",
 					 path);
-		/* synchronous = NORMAL: in WAL mode a commit is durable at the
-		 * next checkpoint, and never torn.  A 32 MiB page cache keeps
-		 * FTS5's segment merges in memory (bounded, whatever the corpus);
-		 * journal_size_limit = 0 trims the kept WAL file after each
-		 * checkpoint, so it does not double the index on disk. */
-		if (st == GRAF_STATUS_OK)
-			st = grafi_exec(idx,
-					"PRAGMA synchronous = NORMAL; PRAGMA cache_size = -32768;"
-					"PRAGMA journal_size_limit = 0",
-					"cannot open index");
-		/* A test hook: cap the database size, to see a full disk
-		 * without filling one (tests/cli/T5xx-disk-full.sh). */
-		if (st == GRAF_STATUS_OK && getenv("GRAF_DEBUG_MAX_PAGES")) {
-			char *sql = sqlite3_mprintf("PRAGMA max_page_count = %d",
-						    atoi(getenv("GRAF_DEBUG_MAX_PAGES")));
-
-			st = sql ? grafi_exec(idx, sql, "cannot open index")
-				 : grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
-			sqlite3_free(sql);
-		}
-		/* Keep the -wal and -shm files when the writer closes, so that
-		 * readers without write access to the directory can still use
-		 * the WAL (SQLite 3.22 and later). */
-		sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	}
+	return st;
+}
+
+/*
+ * Set up IDX's connection for writing: WAL mode, and the WAL files kept.
+ * Called once indexCheck() has found the file to be a graf index: WAL mode
+ * is a property of the file, and another program's database must be
+ * refused without being switched to it.
+ */
+static graf_status_t
+indexSetWriteMode(graf_index *idx)
+{
+	int one = 1;
+	graf_status_t st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
+
+	/* synchronous = NORMAL: in WAL mode a commit is durable at the next
+	 * checkpoint, and never torn.  journal_size_limit = 0 trims the kept
+	 * WAL file after each checkpoint, so it does not double the index on
+	 * disk. */
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, "PRAGMA synchronous = NORMAL; PRAGMA journal_size_limit = 0",
+				"cannot open index");
+	/* A test hook: cap the database size, to see a full disk without
+	 * filling one (tests/cli/T5xx-disk-full.sh). */
+	if (st == GRAF_STATUS_OK && getenv("GRAF_DEBUG_MAX_PAGES")) {
+		char *sql = sqlite3_mprintf("PRAGMA max_page_count = %d",
+					    atoi(getenv("GRAF_DEBUG_MAX_PAGES")));
+
+		st = sql ? grafi_exec(idx, sql, "cannot open index")
+			 : grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		sqlite3_free(sql);
+	}
+	/* Keep the -wal and -shm files when the writer closes, so that
+	 * readers without write access to the directory can still use
+	 * the WAL (SQLite 3.22 and later). */
+	if (st == GRAF_STATUS_OK)
+		sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_PERSIST_WAL, &one);
 	return st;
 }
 
@@ -385,6 +404,8 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 		if (st == GRAF_STATUS_OK)
 			st = indexCheck(idx, language);
 	}
+	if (st == GRAF_STATUS_OK && mode == GRAF_OPEN_WRITE)
+		st = indexSetWriteMode(idx);
 	if (st != GRAF_STATUS_OK)
 		goto fail;
 	*out = idx;

@@ -106,13 +106,22 @@ matchesFunction(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *
 	}
 	sqlite3_free(wanted);
 	if (rc == SQLITE_OK) {
+		int err = sqlite3_str_errcode(c.out);
 		int len = sqlite3_str_length(c.out);
 		char *s = sqlite3_str_finish(c.out);
 
-		if (s || len == 0)
-			sqlite3_result_text(ctx, s ? s : "", len, sqlite3_free);
-		else
+		/* An empty string comes back as NULL, and so does one that ran
+		 * out of memory; only the error code tells them apart.  The
+		 * empty result must be static: SQLite frees what it is given
+		 * with sqlite3_free. */
+		if (err != SQLITE_OK) {
+			sqlite3_free(s);
 			sqlite3_result_error_nomem(ctx);
+		} else if (s) {
+			sqlite3_result_text(ctx, s, len, sqlite3_free);
+		} else {
+			sqlite3_result_text(ctx, "", 0, SQLITE_STATIC);
+		}
 	} else {
 		sqlite3_free(sqlite3_str_finish(c.out));
 		sqlite3_result_error_code(ctx, rc);
@@ -125,6 +134,6 @@ grafi_functions_register(sqlite3 *db)
 	fts5_api *api = grafi_fts5_api(db);
 
 	if (!api)
-		return SQLITE_ERROR;
+		return grafi_fts5_api_error(db);
 	return api->xCreateFunction(api, "graf_matches", NULL, matchesFunction, NULL);
 }

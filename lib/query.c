@@ -31,6 +31,7 @@ struct graf_query {
 	double *idf;                 /* per phrase of the ranked expression */
 	double *head_idf;            /* per phrase of the headline expression */
 	graf_status_t status;
+	bool done;                   /* the ranking ran out: no more hits */
 	long produced;               /* hits handed out */
 	long skipped;                /* hits skipped for the offset (article unit) */
 
@@ -334,14 +335,15 @@ queryParseSpans(graf_query *q, const char *s)
 	return GRAF_STATUS_OK;
 }
 
-/* Copy column COL of STMT into *DST (freeing the old value). */
+/* Copy column COL of STMT into *DST (freeing the old value); false when out
+ * of memory. */
 static bool
 queryCopyColumn(sqlite3_stmt *stmt, int col, char **dst)
 {
-	const unsigned char *v = sqlite3_column_text(stmt, col);
+	const char *v = grafi_column_text(stmt, col);
 
 	free(*dst);
-	*dst = strdup(v ? (const char *)v : "");
+	*dst = v ? strdup(v) : NULL;
 	return *dst != NULL;
 }
 
@@ -382,9 +384,11 @@ queryLoadText(graf_query *q, sqlite3_int64 rowid)
 	sqlite3_bind_int64(q->text, 2, rowid);
 	rc = sqlite3_step(q->text);
 	if (rc == SQLITE_ROW) {
+		const char *spans;
+
 		if (!queryCopyColumn(q->text, 0, &q->body))
 			rc = SQLITE_NOMEM;
-		else if (queryParseSpans(q, (const char *)sqlite3_column_text(q->text, 1)))
+		else if (!(spans = grafi_column_text(q->text, 1)) || queryParseSpans(q, spans))
 			rc = SQLITE_NOMEM;
 		else
 			rc = SQLITE_OK;
@@ -462,7 +466,7 @@ graf_query_next(graf_query *q)
 		double score;
 		int rc;
 
-		if (q->status != GRAF_STATUS_OK)
+		if (q->status != GRAF_STATUS_OK || q->done)
 			return NULL;
 		if (q->opts.limit > 0 && q->produced >= q->opts.limit)
 			return NULL;
@@ -471,8 +475,12 @@ graf_query_next(graf_query *q)
 			return NULL;
 		}
 		rc = sqlite3_step(q->rank);
-		if (rc == SQLITE_DONE)
+		if (rc == SQLITE_DONE) {
+			/* Stepping a finished statement would start it again
+			 * and hand out the same hits once more. */
+			q->done = true;
 			return NULL;
+		}
 		if (rc != SQLITE_ROW) {
 			queryFail(q, rc, "cannot run query");
 			return NULL;
@@ -625,7 +633,9 @@ queryFeedbackDocs(graf_query *q, grafi_fb_doc *docs, size_t *n_docs, sqlite3_int
 		sqlite3_bind_int64(text, 2, rowids[i]);
 		rc = sqlite3_step(text);
 		if (rc == SQLITE_ROW) {
-			docs[i].text = strdup((const char *)sqlite3_column_text(text, 0));
+			const char *body = grafi_column_text(text, 0);
+
+			docs[i].text = body ? strdup(body) : NULL;
 			rc = docs[i].text ? SQLITE_OK : SQLITE_NOMEM;
 		} else if (rc == SQLITE_DONE) {
 			rc = SQLITE_CORRUPT;

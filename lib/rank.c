@@ -382,7 +382,7 @@ grafi_rank_register(sqlite3 *db)
 	fts5_api *api = grafi_fts5_api(db);
 
 	if (!api)
-		return SQLITE_ERROR;
+		return grafi_fts5_api_error(db);
 	return api->xCreateFunction(api, "graf_rank", NULL, rankFunction, NULL);
 }
 

@@ -110,6 +110,18 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 	}
 }
 
+const char *
+grafi_column_text(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *v = sqlite3_column_text(stmt, col);
+
+	if (v)
+		return (const char *)v;
+	if ((sqlite3_errcode(sqlite3_db_handle(stmt)) & 0xff) == SQLITE_NOMEM)
+		return NULL;
+	return "";
+}
+
 char *
 grafi_strdup_printf(const char *fmt, ...)
 {

@@ -85,6 +85,12 @@ grafi_fts5_api(sqlite3 *db)
 	return api;
 }
 
+int
+grafi_fts5_api_error(sqlite3 *db)
+{
+	return (sqlite3_errcode(db) & 0xff) == SQLITE_NOMEM ? SQLITE_NOMEM : SQLITE_ERROR;
+}
+
 bool
 grafi_language_known(const char *language)
 {
@@ -263,7 +269,7 @@ grafi_tokenizer_register(sqlite3 *db)
 	fts5_tokenizer methods = { stemCreate, stemDelete, stemTokenize };
 
 	if (!api)
-		return SQLITE_ERROR;
+		return grafi_fts5_api_error(db);
 	return api->xCreateTokenizer(api, GRAFI_TOKENIZER_NAME, api, &methods, NULL);
 }
 
@@ -278,7 +284,7 @@ grafi_tokenize(graf_index *idx, const char *text, int len, int flags, void *ctx,
 		int rc;
 
 		if (!api)
-			return SQLITE_ERROR;
+			return grafi_fts5_api_error(idx->db);
 		rc = api->xFindTokenizer(api, GRAFI_TOKENIZER_NAME, &user_data,
 					 &idx->tokenizer_methods);
 		if (rc == SQLITE_OK)

@@ -233,9 +233,15 @@ updateDeleteArticle(Update *u, sqlite3_int64 id, const char *path)
 	sqlite3_bind_int64(del, 1, id);
 	rc = sqlite3_step(del);
 	if (rc == SQLITE_ROW) {
-		u->stats->removed++;
-		updateReport(u, GRAF_CHANGE_REMOVED, path, (const char *)sqlite3_column_text(del, 0));
-		rc = sqlite3_step(del);
+		const char *docid = grafi_column_text(del, 0);
+
+		if (!docid) {
+			rc = SQLITE_NOMEM;
+		} else {
+			u->stats->removed++;
+			updateReport(u, GRAF_CHANGE_REMOVED, path, docid);
+			rc = sqlite3_step(del);
+		}
 	}
 	if (rc != SQLITE_DONE)
 		updateFail(u, rc, "cannot remove article");
@@ -430,9 +436,14 @@ updateKeepSource(Update *u, sqlite3_int64 source_id)
 		return;
 	arts = updateBindId(u, STMT_SOURCE_ARTICLES, source_id);
 	while ((rc = sqlite3_step(arts)) == SQLITE_ROW) {
+		const char *docid = grafi_column_text(arts, 0);
+
+		if (!docid) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
 		u->stats->unchanged++;
-		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path,
-			     (const char *)sqlite3_column_text(arts, 0));
+		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, docid);
 	}
 	if (rc != SQLITE_DONE)
 		updateFail(u, rc, "cannot read index");
@@ -485,8 +496,12 @@ updateApplyFile(Update *u, const grafi_file *f)
 		updateWarn(u, f->path, err == EFBIG ? "file larger than 256 MiB; skipped"
 						    : strerror(err));
 		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
-		if (u->source_id)
+		if (u->source_id) {
+			long unchanged = u->stats->unchanged;
+
 			updateKeepSource(u, u->source_id);
+			u->stats->unchanged = unchanged;  /* skipped, not unchanged */
+		}
 		return;
 	}
 	u->stats->bytes += (int64_t)len;
@@ -555,14 +570,15 @@ updateFile(Update *u, const grafi_file *f)
 	u->file = f;
 	u->status = GRAF_STATUS_OK;
 	u->fatal = false;
-	if (grafi_exec(u->idx, "SAVEPOINT file", "cannot update index") != GRAF_STATUS_OK) {
-		u->status = GRAF_STATUS_SQLITE;
+	/* The savepoint's own failures (out of memory, say) end the run
+	 * with their status. */
+	u->status = grafi_exec(u->idx, "SAVEPOINT file", "cannot update index");
+	if (u->status != GRAF_STATUS_OK)
 		return false;
-	}
 	updateApplyFile(u, f);
 	if (u->status == GRAF_STATUS_OK) {
-		grafi_exec(u->idx, "RELEASE file", "cannot update index");
-		return true;
+		u->status = grafi_exec(u->idx, "RELEASE file", "cannot update index");
+		return u->status == GRAF_STATUS_OK;
 	}
 	if (u->fatal)
 		return false;
@@ -610,9 +626,13 @@ updateSweep(Update *u, char **roots, size_t n_roots, const grafi_walk_result *wa
 	int rc;
 
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW && u->status == GRAF_STATUS_OK) {
-		const char *path = (const char *)sqlite3_column_text(stmt, 1);
+		const char *path = grafi_column_text(stmt, 1);
 		bool under = false, protected = false;
 
+		if (!path) {
+			updateFail(u, SQLITE_NOMEM, "cannot read index");
+			break;
+		}
 		for (size_t i = 0; i < n_roots && !under; i++)
 			under = updatePathUnder(path, roots[i]);
 		for (size_t i = 0; i < walk->n_unreadable && !protected; i++)
@@ -655,10 +675,20 @@ updateSweep(Update *u, char **roots, size_t n_roots, const grafi_walk_result *wa
 	free(ids.v);
 }
 
+/*
+ * A problem the walk found: a named path that does not exist, an unreadable
+ * directory, a dangling link, a loop.  Each means that something the user
+ * asked for is not indexed, so it counts as skipped (graf-index then exits
+ * with 1, not 0).
+ */
 static void
 updateWalkWarn(void *ctx, const char *path, const char *message)
 {
-	updateWarn(ctx, path, message);
+	Update *u = ctx;
+
+	u->stats->skipped++;
+	updateWarn(u, path, message);
+	updateReport(u, GRAF_CHANGE_SKIPPED, path, NULL);
 }
 
 /* Prepare the run's statements and temporary tables. */
@@ -773,6 +803,11 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 			updateSweep(&u, roots, n_paths, &walk);
 			st = u.status;
 		}
+		/* An interrupt during the last file (from a callback, or a
+		 * signal while no statement ran, when sqlite3_interrupt() is a
+		 * no-op) is seen only here: it must not be committed. */
+		if (st == GRAF_STATUS_OK && idx->interrupted)
+			st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "update interrupted");
 		updateFinalize(&u);
 		if (st == GRAF_STATUS_OK)
 			st = grafi_exec(idx, "COMMIT", "cannot commit update");

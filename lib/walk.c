@@ -151,7 +151,10 @@ walkDirectory(Walk *w, const char *path, const struct stat *sb, const WalkDir *p
 		walkUnreadable(w, path, errno);
 	closedir(dir);
 
-	qsort(names, n, sizeof *names, walkCompareNames);
+	/* An empty directory leaves NAMES NULL, which qsort() must not get
+	 * even with a count of 0. */
+	if (n > 0)
+		qsort(names, n, sizeof *names, walkCompareNames);
 	for (size_t i = 0; i < n; i++) {
 		if (w->status == GRAF_STATUS_OK) {
 			char *child = grafi_strdup_printf("%s%s%s", path,

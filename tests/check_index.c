@@ -1,1 +1,1321 @@
+/*
+ * check_index.c - opening, creating and updating an index (lib/index.c,
+ * lib/update.c, lib/walk.c).
+ *
+ * Each test works on its own copy of corpus/ in a temporary directory under
+ * the build tree, with the index beside it; expectations (paragraph counts,
+ * titles) come from parsing the files, and the index is read back with SQL.
+ */
+#include "config.h"
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "graf-private.h"
+#include "check_graf.h"
+
+/* The test's directory, its corpus copy, its two files and the index. */
+static char *dir, *corpus, *lines_file, *blocks_file, *db_path;
+
+static void
+setup(void)
+{
+	char *src;
+
+	dir = ck_tmpdir("index");
+	corpus = ck_printf("%s/corpus", dir);
+	ck_assert_int_eq(mkdir(corpus, 0777), 0);
+	lines_file = ck_printf("%s/%s", corpus, CK_CORPUS_LINES);
+	blocks_file = ck_printf("%s/%s", corpus, CK_CORPUS_BLOCKS);
+	db_path = ck_printf("%s/g.db", dir);
+	src = ck_srcpath("corpus/" CK_CORPUS_LINES);
+	ck_copy_file(src, lines_file);
+	free(src);
+	src = ck_srcpath("corpus/" CK_CORPUS_BLOCKS);
+	ck_copy_file(src, blocks_file);
+	free(src);
+}
+
+static void
+teardown(void)
+{
+	ck_rmtree(dir);
+	free(dir);
+	free(corpus);
+	free(lines_file);
+	free(blocks_file);
+	free(db_path);
+	dir = corpus = lines_file = blocks_file = db_path = NULL;
+}
+
+/* What the callbacks of one update saw. */
+typedef struct Recorder {
+	int warnings;
+	char warned[2048];           /* "path: message\n" for each warning */
+	int changes[GRAF_CHANGE_LAST];
+	char changed[2048];          /* "verb path\n" for each change */
+	graf_index *interrupt;       /* interrupt this index ... */
+	const char *interrupt_on;    /* ... on a warning about a path containing this */
+	long interrupt_after;        /* ... or after this many files (progress) */
+} Recorder;
+
+static void
+recWarning(void *ctx, const char *path, const char *message)
+{
+	Recorder *r = ctx;
+	size_t len = strlen(r->warned);
+
+	r->warnings++;
+	snprintf(r->warned + len, sizeof r->warned - len, "%s: %s\n", path, message);
+	if (r->interrupt && r->interrupt_on && strstr(path, r->interrupt_on))
+		graf_index_interrupt(r->interrupt);
+}
+
+static void
+recChange(void *ctx, graf_change_t change, const char *path, const char *docid)
+{
+	static const char *const verbs[GRAF_CHANGE_LAST] = {
+		"added", "updated", "removed", "unchanged", "skipped",
+	};
+	Recorder *r = ctx;
+	size_t len = strlen(r->changed);
+
+	ck_assert_int_lt(change, GRAF_CHANGE_LAST);
+	r->changes[change]++;
+	if (change == GRAF_CHANGE_SKIPPED)
+		ck_assert_ptr_null(docid);
+	else
+		ck_assert_str_eq(docid, path);
+	snprintf(r->changed + len, sizeof r->changed - len, "%s %s\n", verbs[change], path);
+}
+
+static void
+recProgress(void *ctx, const graf_progress *p)
+{
+	Recorder *r = ctx;
+
+	ck_assert_int_le(p->files_done, p->files_total);
+	ck_assert_int_le(p->bytes_done, p->bytes_total);
+	if (r->interrupt && r->interrupt_after && p->files_done >= r->interrupt_after)
+		graf_index_interrupt(r->interrupt);
+}
+
+static graf_index *
+openIndex(graf_open_mode_t mode)
+{
+	graf_index *idx;
+	char *msg;
+	graf_status_t st = graf_index_open(db_path, mode, NULL, &idx, &msg);
+
+	ck_assert_msg(st == GRAF_STATUS_OK, "cannot open '%s': %s", db_path, msg);
+	ck_assert_ptr_null(msg);
+	return idx;
+}
+
+/* Update IDX from the one path ROOT, recording into R (may be NULL). */
+static graf_status_t
+updateFrom(graf_index *idx, const char *root, Recorder *r, graf_update_stats *stats)
+{
+	graf_update_options o = { 0 };
+
+	if (r) {
+		o.warning = recWarning;
+		o.change = recChange;
+		o.progress = recProgress;
+		o.ctx = r;
+		o.report_unchanged = 1;
+	}
+	return graf_index_update(idx, &root, 1, &o, stats);
+}
+
+/* Update IDX from the test corpus; it must succeed. */
+static graf_update_stats
+updateOk(graf_index *idx, Recorder *r)
+{
+	graf_update_stats stats;
+	graf_status_t st = updateFrom(idx, corpus, r, &stats);
+
+	ck_assert_msg(st == GRAF_STATUS_OK, "update: %s", graf_index_errmsg(idx));
+	return stats;
+}
+
+/* The one integer SQL returns on IDX's connection. */
+static sqlite3_int64
+queryInt(graf_index *idx, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	sqlite3_int64 v;
+
+	ck_assert_msg(sqlite3_prepare_v2(graf_index_db(idx), sql, -1, &stmt, NULL) == SQLITE_OK,
+		      "%s: %s", sql, sqlite3_errmsg(graf_index_db(idx)));
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* The one text value SQL returns on IDX's connection; malloc'ed. */
+static char *
+queryText(graf_index *idx, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	const unsigned char *v;
+	char *s;
+
+	ck_assert_msg(sqlite3_prepare_v2(graf_index_db(idx), sql, -1, &stmt, NULL) == SQLITE_OK,
+		      "%s: %s", sql, sqlite3_errmsg(graf_index_db(idx)));
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_text(stmt, 0);
+	s = strdup(v ? (const char *)v : "");
+	ck_assert_ptr_nonnull(s);
+	sqlite3_finalize(stmt);
+	return s;
+}
+
+/* The paragraphs of the file PATH, as the reader splits it. */
+static long
+paragraphsOf(const char *path)
+{
+	size_t len;
+	char *data = ck_read_file(path, &len);
+	grafi_article a;
+	long n;
+
+	ck_assert_int_eq(grafi_article_parse(data, len, &a), GRAFI_READ_OK);
+	n = (long)a.n_paragraphs;
+	grafi_article_release(&a);
+	free(data);
+	return n;
+}
+
+/* The article id of the file PATH in IDX (0: none). */
+static sqlite3_int64
+articleOf(graf_index *idx, const char *path)
+{
+	char *sql = sqlite3_mprintf("SELECT coalesce((SELECT a.id FROM article a JOIN source s "
+				    "ON s.id = a.source WHERE s.path = %Q), 0)", path);
+	sqlite3_int64 id = queryInt(idx, sql);
+
+	sqlite3_free(sql);
+	return id;
+}
+
+/* The number of paragraphs of article ID in the FTS table. */
+static sqlite3_int64
+paraRowsOf(graf_index *idx, sqlite3_int64 id)
+{
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM para WHERE rowid BETWEEN %lld AND %lld",
+				    (long long)GRAFI_ROWID(id, 0),
+				    (long long)GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS));
+	sqlite3_int64 n = queryInt(idx, sql);
+
+	sqlite3_free(sql);
+	return n;
+}
+
+/* Paragraphs that MATCH the FTS5 expression EXPR. */
+static sqlite3_int64
+matchCount(graf_index *idx, const char *expr)
+{
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM para WHERE para MATCH %Q", expr);
+	sqlite3_int64 n = queryInt(idx, sql);
+
+	sqlite3_free(sql);
+	return n;
+}
+
+/*
+ * Everything the index holds, as text: sources, articles, paragraphs and
+ * headlines, after FTS5's integrity checks of both tables (which compare
+ * the full-text index with its content).  Malloc'ed.
+ */
+static char *
+dumpIndex(graf_index *idx)
+{
+	static const char *const queries[] = {
+		"SELECT 'source', path, size, mtime_ns, hash FROM source ORDER BY path",
+		"SELECT 'article', id, source, docid, title, hash, paragraphs FROM article ORDER BY id",
+		"SELECT 'para', rowid, body FROM para ORDER BY rowid",
+		"SELECT 'head', rowid, title FROM head ORDER BY rowid",
+	};
+	sqlite3 *db = graf_index_db(idx);
+	sqlite3_str *out = sqlite3_str_new(NULL);
+	char *s;
+
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO para(para) VALUES('integrity-check');"
+				      "INSERT INTO head(head) VALUES('integrity-check')",
+				      NULL, NULL, NULL), SQLITE_OK);
+	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
+		sqlite3_stmt *stmt;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(db, queries[q], -1, &stmt, NULL), SQLITE_OK);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			for (int c = 0; c < sqlite3_column_count(stmt); c++)
+				sqlite3_str_appendf(out, "%s|", sqlite3_column_text(stmt, c));
+			sqlite3_str_appendchar(out, 1, '\n');
+		}
+		ck_assert_int_eq(sqlite3_finalize(stmt), SQLITE_OK);
+	}
+	ck_assert_int_eq(sqlite3_str_errcode(out), SQLITE_OK);
+	s = sqlite3_str_finish(out);  /* NULL for an empty index */
+	{
+		char *copy = strdup(s ? s : "");
+
+		sqlite3_free(s);
+		return copy;
+	}
+}
+
+/* Give PATH the modification time SECONDS (since the epoch). */
+static void
+setMtime(const char *path, time_t seconds)
+{
+	struct timespec ts[2] = { { seconds, 0 }, { seconds, 0 } };
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* Replace the first occurrence of FROM in the file PATH by TO. */
+static void
+editFile(const char *path, const char *from, const char *to)
+{
+	size_t len;
+	char *data = ck_read_file(path, &len), *at = strstr(data, from);
+	char *out;
+
+	ck_assert_msg(at != NULL, "'%s' not in '%s'", from, path);
+	out = ck_printf("%.*s%s%s", (int)(at - data), data, to, at + strlen(from));
+	ck_write_string(path, out);
+	free(out);
+	free(data);
+}
+
+/* Copy tests/data/NAME into the test corpus as NEW_NAME. */
+static char *
+addFixture(const char *name, const char *new_name)
+{
+	char *rel = ck_printf("tests/data/%s", name);
+	char *src = ck_srcpath(rel);
+	char *dst = ck_printf("%s/%s", corpus, new_name);
+
+	ck_copy_file(src, dst);
+	free(rel);
+	free(src);
+	return dst;
+}
+
+/* --------------------------------------------------------------- core -- */
+
+START_TEST(test_create)
+{
+	graf_index *idx;
+	char *sub = ck_printf("%s/new/g.db", dir);
+	char *msg = (char *)"unset";
+
+	/* The missing directory of the index is created. */
+	ck_assert_int_eq(graf_index_open(sub, GRAF_OPEN_WRITE, NULL, &idx, &msg), GRAF_STATUS_OK);
+	ck_assert_ptr_null(msg);
+	ck_assert(ck_exists(sub));
+	ck_assert_str_eq(graf_index_language(idx), GRAF_DEFAULT_LANGUAGE);
+	ck_assert_str_eq(graf_index_path(idx), sub);
+	ck_assert_str_eq(graf_index_errmsg(idx), "");
+	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), GRAFI_SCHEMA_VERSION);
+	ck_assert_int_eq(queryInt(idx, "PRAGMA application_id"), GRAFI_APPLICATION_ID);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT CAST(value AS INTEGER) FROM meta "
+				       "WHERE key = 'schema_version'"), GRAFI_SCHEMA_VERSION);
+	graf_index_close(idx);
+	/* It reopens for reading. */
+	ck_assert_int_eq(graf_index_open(sub, GRAF_OPEN_READ, NULL, &idx, NULL), GRAF_STATUS_OK);
+	ck_assert_str_eq(graf_index_language(idx), "english");
+	graf_index_close(idx);
+	free(sub);
+}
+END_TEST
+
+START_TEST(test_add)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st = updateOk(idx, &r);
+	long n_lines = paragraphsOf(lines_file), n_blocks = paragraphsOf(blocks_file);
+	char *sql;
+
+	ck_assert_int_eq(st.added, 2);
+	ck_assert_int_eq(st.updated + st.removed + st.unchanged + st.skipped + st.warnings, 0);
+	ck_assert_int_eq(st.paragraphs, n_lines + n_blocks);
+	ck_assert_int_gt(st.bytes, 1000);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_ADDED], 2);
+	ck_assert_int_eq(r.warnings, 0);
+	ck_assert_ptr_nonnull(strstr(r.changed, lines_file));
+	ck_assert_ptr_nonnull(strstr(r.changed, blocks_file));
+
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM source"), 2);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM para"), n_lines + n_blocks);
+	ck_assert_int_eq(queryInt(idx, "SELECT sum(paragraphs) FROM article"), n_lines + n_blocks);
+	ck_assert_int_eq(paraRowsOf(idx, articleOf(idx, lines_file)), n_lines);
+	ck_assert_int_eq(paraRowsOf(idx, articleOf(idx, blocks_file)), n_blocks);
+	/* The headline is stored with its article, the label is not. */
+	sql = sqlite3_mprintf("SELECT count(*) FROM article WHERE docid = %Q AND title = %Q",
+			      lines_file,
+			      "Nvidia Backs China\xe2\x80\x99s AI Surge, Sparks Global Tech Rally");
+	ck_assert_int_eq(queryInt(idx, sql), 1);
+	sqlite3_free(sql);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM para WHERE body = 'News'"), 0);
+	ck_assert_int_eq(matchCount(idx, "bytedance"), 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM head WHERE head MATCH 'h20'"), 1);
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_unchanged)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	char *before, *after;
+
+	updateOk(idx, NULL);
+	before = dumpIndex(idx);
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.added + st.updated + st.removed + st.skipped + st.warnings, 0);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.paragraphs, 0);
+	ck_assert_int_eq(st.bytes, 0);  /* same size and time: not even read */
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_UNCHANGED], 2);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_ADDED] + r.changes[GRAF_CHANGE_UPDATED] +
+			 r.changes[GRAF_CHANGE_REMOVED], 0);
+	after = dumpIndex(idx);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* A new time on the same content: read, found unchanged, not rewritten. */
+START_TEST(test_touched)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_stats st;
+	struct stat sb;
+	char *before, *after, *sql;
+
+	updateOk(idx, NULL);
+	before = dumpIndex(idx);
+	setMtime(lines_file, 1000000000);
+	ck_assert_int_eq(stat(lines_file, &sb), 0);
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.added + st.updated + st.removed + st.skipped, 0);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.paragraphs, 0);
+	ck_assert_int_eq(st.bytes, sb.st_size);
+	sql = sqlite3_mprintf("SELECT mtime_ns FROM source WHERE path = %Q", lines_file);
+	ck_assert_int_eq(queryInt(idx, sql), 1000000000LL * 1000000000LL);
+	sqlite3_free(sql);
+	/* Only the source's time changed. */
+	after = dumpIndex(idx);
+	ck_assert_str_ne(before, after);
+	ck_assert_str_eq(strstr(before, "article|"), strstr(after, "article|"));
+	free(before);
+	free(after);
+	graf_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_edit_one)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	sqlite3_int64 lines_id, blocks_id;
+	char *blocks_before, *blocks_after, *sql;
+
+	updateOk(idx, NULL);
+	lines_id = articleOf(idx, lines_file);
+	blocks_id = articleOf(idx, blocks_file);
+	sql = sqlite3_mprintf("SELECT group_concat(rowid || ' ' || body, '|') FROM "
+			      "(SELECT rowid, body FROM para WHERE rowid >> %d = %lld ORDER BY rowid)",
+			      GRAFI_PARA_BITS, (long long)blocks_id);
+	blocks_before = queryText(idx, sql);
+	ck_assert_ptr_nonnull(strstr(blocks_before, "ByteDance"));
+	ck_assert_int_eq(matchCount(idx, "zanzibar"), 0);
+
+	/* A word changes, and one paragraph is added. */
+	editFile(lines_file, "reinforced this message", "reinforced this Zanzibar message");
+	editFile(lines_file, "The Nasdaq Composite", "A new paragraph.\nThe Nasdaq Composite");
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.updated, 1);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(st.added + st.removed + st.skipped, 0);
+	ck_assert_int_eq(st.paragraphs, paragraphsOf(lines_file));
+	ck_assert_ptr_nonnull(strstr(r.changed, "updated "));
+	ck_assert_ptr_nonnull(strstr(strstr(r.changed, "updated "), lines_file));
+
+	/* The same article id, its new paragraphs; the other article as it was. */
+	ck_assert_int_eq(articleOf(idx, lines_file), lines_id);
+	ck_assert_int_eq(paraRowsOf(idx, lines_id), paragraphsOf(lines_file));
+	ck_assert_int_eq(matchCount(idx, "zanzibar"), 1);
+	ck_assert_int_eq(matchCount(idx, "\"new paragraph\""), 1);
+	blocks_after = queryText(idx, sql);
+	ck_assert_str_eq(blocks_before, blocks_after);
+	free(blocks_before);
+	free(blocks_after);
+	sqlite3_free(sql);
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_delete_one)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	sqlite3_int64 blocks_id;
+	long n_lines = paragraphsOf(lines_file);
+
+	updateOk(idx, NULL);
+	blocks_id = articleOf(idx, blocks_file);
+	ck_assert_int_eq(matchCount(idx, "bytedance"), 1);
+	ck_assert_int_eq(unlink(blocks_file), 0);
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.removed, 1);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(st.added + st.updated + st.skipped + st.paragraphs, 0);
+	ck_assert_ptr_nonnull(strstr(r.changed, "removed "));
+	ck_assert_ptr_nonnull(strstr(strstr(r.changed, "removed "), blocks_file));
+
+	ck_assert_int_eq(paraRowsOf(idx, blocks_id), 0);
+	ck_assert_int_eq(articleOf(idx, blocks_file), 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM source"), 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM para"), n_lines);
+	ck_assert_int_eq(matchCount(idx, "bytedance"), 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM head WHERE head MATCH 'praises'"), 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM head WHERE head MATCH 'backs'"), 1);
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_add_one)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_stats st;
+	char *path = ck_printf("%s/sub/zz-new.txt", corpus);
+	char *subdir = ck_printf("%s/sub", corpus);
+
+	updateOk(idx, NULL);
+	ck_assert_int_eq(mkdir(subdir, 0777), 0);
+	ck_write_string(path, "Zebras Escape\n\nThree zebras left the zoo.\n\nThey came back.\n");
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.updated + st.removed + st.skipped, 0);
+	ck_assert_int_eq(st.paragraphs, 2);
+	ck_assert_int_eq(paraRowsOf(idx, articleOf(idx, path)), 2);
+	/* Headlines are not paragraphs: only the first paragraph has it. */
+	ck_assert_int_eq(matchCount(idx, "zebra"), 1);
+	free(path);
+	free(subdir);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Articles under paths not given to this run are left alone. */
+START_TEST(test_other_roots_kept)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *other = ck_printf("%s/other", dir);
+	char *file = ck_printf("%s/other/a.txt", dir);
+	graf_update_stats st;
+
+	ck_assert_int_eq(mkdir(other, 0777), 0);
+	ck_write_string(file, "Other\n\nSomething else entirely.\n");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(updateFrom(idx, other, NULL, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(st.removed, 0);
+	/* corpus/ loses a file, but this run is about other/ only. */
+	ck_assert_int_eq(unlink(lines_file), 0);
+	ck_assert_int_eq(updateFrom(idx, other, NULL, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.removed, 0);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 3);
+	/* A prefix of a name is not a parent directory: "corpus" is not
+	 * under "corp". */
+	{
+		char *corp = ck_printf("%s/corp", dir);
+
+		ck_assert_int_eq(mkdir(corp, 0777), 0);
+		ck_assert_int_eq(updateFrom(idx, corp, NULL, &st), GRAF_STATUS_OK);
+		ck_assert_int_eq(st.removed, 0);
+		free(corp);
+	}
+	ck_assert_int_eq(updateOk(idx, NULL).removed, 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
+	free(other);
+	free(file);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Directories give *.txt files, not hidden ones; a named file is read
+ * whatever its name. */
+START_TEST(test_walk_names)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *md = ck_printf("%s/notes.md", corpus);
+	char *hidden = ck_printf("%s/.hidden.txt", corpus);
+	char *git = ck_printf("%s/.git", corpus);
+	char *git_file = ck_printf("%s/.git/x.txt", corpus);
+	graf_update_stats st;
+
+	ck_write_string(md, "Markdown\n\nNot an article by its name.\n");
+	ck_write_string(hidden, "Hidden\n\nXylophone.\n");
+	ck_assert_int_eq(mkdir(git, 0777), 0);
+	ck_write_string(git_file, "Git\n\nXylophone.\n");
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.added, 2);
+	ck_assert_int_eq(st.skipped + st.warnings, 0);
+	ck_assert_int_eq(updateFrom(idx, md, NULL, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 3);
+	ck_assert_int_eq(matchCount(idx, "xylophone"), 0);
+	free(md);
+	free(hidden);
+	free(git);
+	free(git_file);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Empty and binary files are skipped with a warning naming them; the other
+ * files are indexed; Windows-1252 is read with a warning. */
+START_TEST(test_skipped_files)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *empty = addFixture("empty.txt", "empty.txt");
+	char *blank = addFixture("blank.txt", "blank.txt");
+	char *binary = addFixture("binary.txt", "binary.txt");
+	char *cp1252 = addFixture("cp1252.txt", "cp1252.txt");
+	Recorder r = { 0 };
+	graf_update_stats st = updateOk(idx, &r);
+	char *line;
+
+	ck_assert_int_eq(st.added, 3);
+	ck_assert_int_eq(st.skipped, 3);
+	ck_assert_int_eq(st.warnings, 4);
+	ck_assert_int_eq(r.warnings, 4);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_SKIPPED], 3);
+	line = ck_printf("%s: ", empty);
+	ck_assert_msg(strstr(r.warned, line) != NULL, "warnings:\n%s", r.warned);
+	free(line);
+	line = ck_printf("%s: ", blank);
+	ck_assert_msg(strstr(r.warned, line) != NULL, "warnings:\n%s", r.warned);
+	free(line);
+	line = ck_printf("%s: binary", binary);
+	ck_assert_msg(strstr(r.warned, line) != NULL, "warnings:\n%s", r.warned);
+	free(line);
+	line = ck_printf("%s: not valid UTF-8; read as Windows-1252", cp1252);
+	ck_assert_msg(strstr(r.warned, line) != NULL, "warnings:\n%s", r.warned);
+	free(line);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 3);
+	ck_assert_int_eq(matchCount(idx, "cafe"), 1);
+	ck_assert_int_eq(matchCount(idx, "naive"), 1);
+	ck_assert_int_eq(matchCount(idx, "binary"), 0);
+
+	/* The next run warns about them again, and changes nothing. */
+	memset(&r, 0, sizeof r);
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.skipped, 3);
+	ck_assert_int_eq(st.unchanged, 3);
+	ck_assert_int_eq(st.added + st.updated + st.removed, 0);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_SKIPPED], 3);
+	free(empty);
+	free(blank);
+	free(binary);
+	free(cp1252);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* A file that becomes empty loses its article (with a warning). */
+START_TEST(test_file_emptied)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	sqlite3_int64 id;
+
+	updateOk(idx, NULL);
+	id = articleOf(idx, blocks_file);
+	ck_write_string(blocks_file, "");
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.removed, 1);
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(paraRowsOf(idx, id), 0);
+	ck_assert_ptr_nonnull(strstr(r.warned, blocks_file));
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_language)
+{
+	graf_index *idx;
+	char *msg;
+	const char *root = corpus;
+
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_WRITE, "german", &idx, NULL),
+			 GRAF_STATUS_OK);
+	ck_assert_str_eq(graf_index_language(idx), "german");
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM meta WHERE key = 'tokenizer' "
+				       "AND value LIKE 'graf german %'"), 1);
+	/* The German stemmer leaves English "-ing" alone: "licensing" finds
+	 * only the paragraphs that spell it so, not those with "licenses"
+	 * (as the English one would). */
+	ck_assert_int_gt(queryInt(idx, "SELECT count(*) FROM para WHERE body LIKE '%licensing%'"), 0);
+	ck_assert_int_eq(matchCount(idx, "licensing"),
+			 queryInt(idx, "SELECT count(*) FROM para WHERE body LIKE '%licensing%'"));
+	ck_assert_int_lt(matchCount(idx, "licensing"),
+			 queryInt(idx, "SELECT count(*) FROM para WHERE body LIKE '%licens%'"));
+	graf_index_close(idx);
+
+	/* The language is the index's: NULL or the same name open it... */
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_READ, NULL, &idx, NULL), GRAF_STATUS_OK);
+	ck_assert_str_eq(graf_index_language(idx), "german");
+	graf_index_close(idx);
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_WRITE, "german", &idx, NULL),
+			 GRAF_STATUS_OK);
+	graf_index_close(idx);
+	/* ... another one is refused, naming both. */
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_WRITE, "english", &idx, &msg),
+			 GRAF_STATUS_BAD_ARGUMENT);
+	ck_assert_ptr_null(idx);
+	ck_assert_msg(strstr(msg, "german") && strstr(msg, "english") && strstr(msg, "--rebuild"),
+		      "message: %s", msg);
+	free(msg);
+}
+END_TEST
+
+/* ------------------------------------------------------------- limits -- */
+
+/* Many small files in nested directories, then half of them removed. */
+START_TEST(test_many_files)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_stats st;
+	int n = 300;
+
+	for (int i = 0; i < n; i++) {
+		char *d = ck_printf("%s/d%02d", corpus, i % 10);
+		char *f = ck_printf("%s/f%03d.txt", d, i);
+		char *text = ck_printf("Article %d\n\nParagraph one of %d.\n\nword%d appears here.\n",
+				       i, i, i);
+
+		mkdir(d, 0777);
+		ck_write_string(f, text);
+		free(d);
+		free(f);
+		free(text);
+	}
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.added, n + 2);
+	ck_assert_int_eq(matchCount(idx, "word123"), 1);
+	ck_assert_int_eq(matchCount(idx, "paragraph"), n);
+	for (int i = 0; i < n; i += 2) {
+		char *f = ck_printf("%s/d%02d/f%03d.txt", corpus, i % 10, i);
+
+		ck_assert_int_eq(unlink(f), 0);
+		free(f);
+	}
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.removed, n / 2);
+	ck_assert_int_eq(st.unchanged, n / 2 + 2);
+	ck_assert_int_eq(matchCount(idx, "paragraph"), n / 2);
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+/* An update with no paths, and one with a path that does not exist. */
+START_TEST(test_no_paths)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_stats st;
+	Recorder r = { 0 };
+	char *missing = ck_printf("%s/missing", dir);
+
+	updateOk(idx, NULL);
+	ck_assert_int_eq(graf_index_update(idx, NULL, 0, NULL, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.added + st.removed + st.unchanged, 0);
+	ck_assert_int_eq(updateFrom(idx, missing, &r, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.removed, 0);
+	/* What was asked for is not indexed: it counts as skipped. */
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_SKIPPED], 1);
+	ck_assert_int_eq(r.warnings, 1);
+	ck_assert_ptr_nonnull(strstr(r.warned, missing));
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
+	free(missing);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Paths are stored cleaned: "dir//corpus/" and "dir/./corpus" are the
+ * same files as "dir/corpus". */
+START_TEST(test_path_spelling)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *a = ck_printf("%s//corpus/", dir), *b = ck_printf("%s/./corpus", dir);
+	graf_update_stats st;
+
+	updateOk(idx, NULL);
+	ck_assert_int_eq(updateFrom(idx, a, NULL, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.added + st.removed, 0);
+	ck_assert_int_eq(updateFrom(idx, b, NULL, &st), GRAF_STATUS_OK);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.added + st.removed, 0);
+	free(a);
+	free(b);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* ------------------------------------------------------------- errors -- */
+
+START_TEST(test_missing_index)
+{
+	graf_index *idx = (graf_index *)&dir;
+	char *msg;
+
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_READ, NULL, &idx, &msg),
+			 GRAF_STATUS_NO_INDEX);
+	ck_assert_ptr_null(idx);
+	ck_assert_msg(strstr(msg, db_path) != NULL, "message: %s", msg);
+	ck_assert(!ck_exists(db_path));
+	free(msg);
+	/* Without error_message, too. */
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_READ, NULL, &idx, NULL),
+			 GRAF_STATUS_NO_INDEX);
+	graf_index_close(NULL);
+	ck_assert_str_ne(graf_index_errmsg(NULL), "");
+}
+END_TEST
+
+/* Set PRAGMA user_version of the database at PATH with a plain connection. */
+static void
+setUserVersion(const char *path, int version)
+{
+	sqlite3 *db;
+	char *sql = sqlite3_mprintf("PRAGMA user_version = %d", version);
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	sqlite3_free(sql);
+}
+
+/* An index of another schema version is refused, pointing at --rebuild. */
+START_TEST(test_schema_version)
+{
+	static const int versions[] = { GRAFI_SCHEMA_VERSION + 1, GRAFI_SCHEMA_VERSION - 1 };
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+
+	updateOk(idx, NULL);
+	graf_index_close(idx);
+	for (size_t v = 0; v < 2; v++) {
+		setUserVersion(db_path, versions[v]);
+		for (int mode = GRAF_OPEN_READ; mode < GRAF_OPEN_LAST; mode++) {
+			char *msg;
+
+			ck_assert_int_eq(graf_index_open(db_path, mode, NULL, &idx, &msg),
+					 GRAF_STATUS_INDEX_VERSION);
+			ck_assert_ptr_null(idx);
+			ck_assert_msg(strstr(msg, "--rebuild") && strstr(msg, db_path),
+				      "message: %s", msg);
+			free(msg);
+		}
+	}
+	/* Nothing was changed: back at the right version it opens and has
+	 * its articles. */
+	setUserVersion(db_path, GRAFI_SCHEMA_VERSION);
+	idx = openIndex(GRAF_OPEN_READ);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Refuse PATH in both modes with BAD_INDEX and leave its bytes alone. */
+static void
+assertRefusedUntouched(const char *path, const char *words)
+{
+	size_t len, len2;
+	char *before = ck_read_file(path, &len);
+
+	for (int mode = GRAF_OPEN_READ; mode < GRAF_OPEN_LAST; mode++) {
+		graf_index *idx;
+		char *msg, *after, *wal = ck_printf("%s-wal", path);
+
+		ck_assert_int_eq(graf_index_open(path, mode, NULL, &idx, &msg), GRAF_STATUS_BAD_INDEX);
+		ck_assert_ptr_null(idx);
+		ck_assert_msg(strstr(msg, path) && strstr(msg, words), "message: %s", msg);
+		free(msg);
+		after = ck_read_file(path, &len2);
+		ck_assert_msg(len == len2 && memcmp(before, after, len) == 0,
+			      "'%s' was modified by opening it in mode %d", path, mode);
+		ck_assert_msg(!ck_exists(wal), "'%s' was created", wal);
+		free(after);
+		free(wal);
+	}
+	free(before);
+}
+
+/* Another program's SQLite database is refused, and not modified. */
+START_TEST(test_foreign_database)
+{
+	sqlite3 *db;
+
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE t(x); INSERT INTO t VALUES (1);", NULL,
+				      NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assertRefusedUntouched(db_path, "not a graf index");
+}
+END_TEST
+
+START_TEST(test_not_a_database)
+{
+	ck_write_string(db_path, "This is a text file, not an SQLite database at all.\n"
+				 "It is long enough to look like something.\n");
+	assertRefusedUntouched(db_path, "not a graf index");
+	/* A file of 512 zero bytes is not a database either... */
+	{
+		char zeros[512] = { 0 };
+
+		ck_write_file(db_path, zeros, sizeof zeros);
+		assertRefusedUntouched(db_path, db_path);
+	}
+}
+END_TEST
+
+/* An empty file is a database without tables: reading refuses it, writing
+ * makes it an index. */
+START_TEST(test_empty_file)
+{
+	graf_index *idx;
+	char *msg;
+
+	ck_write_string(db_path, "");
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_READ, NULL, &idx, &msg),
+			 GRAF_STATUS_BAD_INDEX);
+	ck_assert_msg(strstr(msg, "graf-index") != NULL, "message: %s", msg);
+	free(msg);
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_int_eq(updateOk(idx, NULL).added, 2);
+	graf_index_close(idx);
+}
+END_TEST
+
+START_TEST(test_bad_arguments)
+{
+	graf_index *idx;
+	char *msg;
+
+	/* A directory is not an index file. */
+	ck_assert_int_eq(graf_index_open(dir, GRAF_OPEN_WRITE, NULL, &idx, &msg),
+			 GRAF_STATUS_BAD_ARGUMENT);
+	ck_assert_ptr_null(idx);
+	ck_assert_ptr_nonnull(strstr(msg, "directory"));
+	free(msg);
+	ck_assert_int_eq(graf_index_open(db_path, (graf_open_mode_t)7, NULL, &idx, NULL),
+			 GRAF_STATUS_BAD_ARGUMENT);
+	ck_assert_ptr_null(idx);
+	ck_assert(!ck_exists(db_path));
+	/* An index opened for reading cannot be updated. */
+	idx = openIndex(GRAF_OPEN_WRITE);
+	graf_index_close(idx);
+	idx = openIndex(GRAF_OPEN_READ);
+	ck_assert_int_eq(updateFrom(idx, corpus, NULL, NULL), GRAF_STATUS_READ_ONLY);
+	ck_assert_ptr_nonnull(strstr(graf_index_errmsg(idx), "read"));
+	graf_index_close(idx);
+}
+END_TEST
+
+/*
+ * An update interrupted from the warning callback (as graf-index's signal
+ * handler would) fails with GRAF_STATUS_INTERRUPTED and leaves the index as
+ * it was, whether the file warned about comes first or last.
+ */
+static void
+assertInterruptedOnWarning(const char *bad_name)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	char *before, *after, *bad;
+
+	updateOk(idx, NULL);
+	before = dumpIndex(idx);
+	editFile(lines_file, "reinforced this message", "reinforced this Zanzibar message");
+	ck_assert_int_eq(unlink(blocks_file), 0);
+	bad = addFixture("binary.txt", bad_name);
+	r.interrupt = idx;
+	r.interrupt_on = bad_name;
+	ck_assert_int_eq(updateFrom(idx, corpus, &r, &st), GRAF_STATUS_INTERRUPTED);
+	ck_assert_int_eq(r.warnings, 1);
+	ck_assert_ptr_nonnull(strstr(graf_index_errmsg(idx), "interrupt"));
+	after = dumpIndex(idx);
+	ck_assert_str_eq(before, after);
+	free(after);
+	ck_assert_int_eq(matchCount(idx, "zanzibar"), 0);
+	ck_assert_int_eq(matchCount(idx, "bytedance"), 1);
+
+	/* The next run, not interrupted, does it all. */
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.updated, 1);
+	ck_assert_int_eq(st.removed, 1);
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(matchCount(idx, "zanzibar"), 1);
+	free(before);
+	free(bad);
+	graf_index_close(idx);
+}
+
+START_TEST(test_interrupt_first)
+{
+	assertInterruptedOnWarning("aaa-binary.txt");
+}
+END_TEST
+
+START_TEST(test_interrupt_last)
+{
+	assertInterruptedOnWarning("zzz-binary.txt");
+}
+END_TEST
+
+/* Interrupted from the progress callback after the first file. */
+START_TEST(test_interrupt_progress)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder r = { 0 };
+	graf_update_stats st;
+
+	r.interrupt = idx;
+	r.interrupt_after = 1;
+	ck_assert_int_eq(updateFrom(idx, corpus, &r, &st), GRAF_STATUS_INTERRUPTED);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM para"), 0);
+	/* The interrupt does not outlive the run. */
+	ck_assert_int_eq(updateOk(idx, NULL).added, 2);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* A run that fails (another writer holds the index) changes nothing and
+ * says why. */
+START_TEST(test_busy)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_options o = { 0 };
+	const char *root = corpus;
+	graf_update_stats st;
+	char *before, *after;
+	sqlite3 *other;
+
+	updateOk(idx, NULL);
+	before = dumpIndex(idx);
+	ck_assert_int_eq(unlink(blocks_file), 0);
+	ck_assert_int_eq(sqlite3_open(db_path, &other), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	o.busy_timeout_ms = 100;
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, &o, &st), GRAF_STATUS_BUSY);
+	ck_assert_msg(strstr(graf_index_errmsg(idx), db_path) != NULL, "message: %s",
+		      graf_index_errmsg(idx));
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(other);
+	after = dumpIndex(idx);
+	ck_assert_str_eq(before, after);
+	ck_assert_int_eq(updateOk(idx, NULL).removed, 1);
+	free(before);
+	free(after);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Run an update of the test corpus as an unprivileged user when running as
+ * root (for whom every file is readable), so that permissions apply.
+ * @retval false when the user cannot be changed (the caller skips) */
+static bool
+updateAsNobody(graf_index *idx, Recorder *r, graf_update_stats *st, graf_status_t *status)
+{
+	bool root = geteuid() == 0;
+
+	if (root) {
+		/* nobody must be able to write the index and its companions. */
+		static const char *const suffixes[] = { "", "-wal", "-shm" };
+
+		ck_assert_int_eq(chmod(dir, 0777), 0);
+		for (size_t i = 0; i < 3; i++) {
+			char *f = ck_printf("%s%s", db_path, suffixes[i]);
+
+			if (ck_exists(f))
+				ck_assert_int_eq(chmod(f, 0666), 0);
+			free(f);
+		}
+		if (seteuid(65534) != 0)
+			return false;
+	}
+	*status = updateFrom(idx, corpus, r, st);
+	if (root)
+		ck_assert_int_eq(seteuid(0), 0);
+	return true;
+}
+
+/* An unreadable file, or directory, is skipped with a warning, and what
+ * the index has for it is kept. */
+START_TEST(test_unreadable)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *sub = ck_printf("%s/sub", corpus);
+	char *sub_file = ck_printf("%s/sub/a.txt", corpus);
+	long n_lines = paragraphsOf(lines_file);
+	Recorder r = { 0 };
+	graf_update_stats st;
+	graf_status_t status;
+	char *before, *after;
+
+	ck_assert_int_eq(mkdir(sub, 0777), 0);
+	ck_write_string(sub_file, "Sub\n\nA quokka in a subdirectory.\n");
+	ck_assert_int_eq(updateOk(idx, NULL).added, 3);
+	before = dumpIndex(idx);
+	setMtime(lines_file, 1000000000);  /* so that it must be read */
+	ck_assert_int_eq(chmod(lines_file, 0), 0);
+	ck_assert_int_eq(chmod(sub, 0), 0);
+	if (!updateAsNobody(idx, &r, &st, &status)) {
+		chmod(lines_file, 0644);
+		chmod(sub, 0755);
+		free(before);
+		free(sub);
+		free(sub_file);
+		graf_index_close(idx);
+		return;  /* cannot test permissions here */
+	}
+	ck_assert_int_eq(chmod(lines_file, 0644), 0);
+	ck_assert_int_eq(chmod(sub, 0755), 0);
+	ck_assert_msg(status == GRAF_STATUS_OK, "update: %s", graf_index_errmsg(idx));
+	ck_assert_int_eq(st.skipped, 2);
+	ck_assert_int_eq(st.unchanged, 1);
+	ck_assert_int_eq(st.added + st.updated + st.removed, 0);
+	ck_assert_int_eq(r.changes[GRAF_CHANGE_SKIPPED], 2);
+	ck_assert_int_eq(r.warnings, 2);
+	ck_assert_msg(strstr(r.warned, lines_file) && strstr(r.warned, sub), "warnings:\n%s", r.warned);
+	ck_assert_int_eq(paraRowsOf(idx, articleOf(idx, lines_file)), n_lines);
+	ck_assert_int_eq(matchCount(idx, "quokka"), 1);
+	after = dumpIndex(idx);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	free(sub);
+	free(sub_file);
+	graf_index_close(idx);
+}
+END_TEST
+
+/* Remove the index and its companion files. */
+static void
+removeIndex(void)
+{
+	static const char *const suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+	for (size_t i = 0; i < 4; i++) {
+		char *f = ck_printf("%s%s", db_path, suffixes[i]);
+
+		unlink(f);
+		free(f);
+	}
+}
+
+/* Write the small article NAME (under DIR) whose paragraphs mention WORD. */
+static void
+writeSmall(const char *sub, const char *name, const char *word)
+{
+	char *path = ck_printf("%s/%s", sub, name);
+	char *text = ck_printf("%s Headline\n\nThe first %s paragraph.\n\n"
+			       "A second one, with %s\xe2\x80\x99s apostrophe.\n\nThird.\n",
+			       word, word, word);
+
+	ck_write_string(path, text);
+	free(path);
+	free(text);
+}
+
+/* Copy the closed index FROM over the index of the test (companions gone). */
+static void
+restoreIndex(const char *from)
+{
+	removeIndex();
+	ck_copy_file(from, db_path);
+}
+
+/* The dump of the test's index, opened for the purpose. */
+static char *
+dumpClosedIndex(void)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *dump = dumpIndex(idx);
+
+	graf_index_close(idx);
+	return dump;
+}
+
+/*
+ * Each SQLite allocation of an update fails in turn (every one of the first
+ * hundred, then a sample: see ck_oom_next()): of creating an index and
+ * filling it, and of an update that adds, replaces and removes articles.  The failure is reported as GRAF_STATUS_NOMEM, never as a crash
+ * or a leak, and the index is then exactly what it was before the run:
+ * all or nothing.
+ */
+START_TEST(test_oom_update)
+{
+	char *small = ck_printf("%s/small", dir);
+	char *pristine = ck_printf("%s/pristine.db", dir);
+	char *pristine_after = ck_printf("%s/pristine-after.db", dir);
+	char *empty_dump, *before_dump = NULL, *after_dump, *removed;
+	const char *root = small;
+	graf_index *idx;
+
+	/* The states: no index (then an empty one); a, b and c; then a
+	 * changed, b gone, d new. */
+	ck_assert_int_eq(mkdir(small, 0777), 0);
+	empty_dump = dumpClosedIndex();
+	removeIndex();
+	writeSmall(small, "a.txt", "alpha");
+	writeSmall(small, "b.txt", "beta");
+	writeSmall(small, "c.txt", "gamma");
+	for (int phase = 0; phase < 2; phase++) {
+		const char *start_dump = phase == 0 ? empty_dump : before_dump;
+		long n;
+
+		if (phase == 1) {
+			writeSmall(small, "a.txt", "alphabet");
+			removed = ck_printf("%s/b.txt", small);
+			ck_assert_int_eq(unlink(removed), 0);
+			free(removed);
+			writeSmall(small, "d.txt", "delta");
+		}
+		/* The result of the run without failures. */
+		idx = openIndex(GRAF_OPEN_WRITE);
+		ck_assert_int_eq(graf_index_update(idx, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+		graf_index_close(idx);
+		after_dump = dumpClosedIndex();
+		if (phase == 0)
+			ck_copy_file(db_path, pristine_after);
+
+		ck_oom_install();
+		for (n = 0;; n = ck_oom_next(n)) {
+			graf_status_t st;
+			char *msg = NULL, *dump;
+			bool failed;
+
+			/* Phase 0 creates the index, phase 1 updates it. */
+			if (phase == 0)
+				removeIndex();
+			else
+				restoreIndex(pristine);
+			ck_oom_fail_at(n);
+			st = graf_index_open(db_path, GRAF_OPEN_WRITE, NULL, &idx, &msg);
+			if (st == GRAF_STATUS_OK)
+				st = graf_index_update(idx, &root, 1, NULL, NULL);
+			failed = ck_oom_failed();
+			ck_oom_fail_at(-1);
+			ck_assert_msg(st == GRAF_STATUS_OK || st == GRAF_STATUS_NOMEM,
+				      "phase %d, allocation %ld failed: status %d (%s): %s", phase, n,
+				      (int)st, graf_status_to_string(st),
+				      msg ? msg : graf_index_errmsg(idx));
+			graf_index_close(idx);
+			free(msg);
+			dump = dumpClosedIndex();
+			ck_assert_msg(strcmp(dump, st == GRAF_STATUS_OK ? after_dump : start_dump) == 0,
+				      "phase %d, allocation %ld failed, status %d: the index is "
+				      "neither before nor after the run", phase, n, (int)st);
+			free(dump);
+			if (!failed) {
+				ck_assert_int_eq(st, GRAF_STATUS_OK);
+				break;
+			}
+		}
+		ck_oom_uninstall();
+		ck_assert_int_gt(n, 10);
+		if (phase == 0) {
+			ck_copy_file(pristine_after, pristine);
+			before_dump = after_dump;
+		} else {
+			free(after_dump);
+		}
+	}
+	free(empty_dump);
+	free(before_dump);
+	free(small);
+	free(pristine);
+	free(pristine_after);
+}
+END_TEST
+
+Suite *
+index_suite(void)
+{
+	Suite *s = suite_create("index");
+	TCase *core = tcase_create("core");
+	TCase *limits = tcase_create("limits");
+	TCase *errors = tcase_create("errors");
+
+	tcase_add_checked_fixture(core, setup, teardown);
+	tcase_set_timeout(core, CK_SLOW_TIMEOUT);
+	tcase_add_test(core, test_create);
+	tcase_add_test(core, test_add);
+	tcase_add_test(core, test_unchanged);
+	tcase_add_test(core, test_touched);
+	tcase_add_test(core, test_edit_one);
+	tcase_add_test(core, test_delete_one);
+	tcase_add_test(core, test_add_one);
+	tcase_add_test(core, test_other_roots_kept);
+	tcase_add_test(core, test_walk_names);
+	tcase_add_test(core, test_skipped_files);
+	tcase_add_test(core, test_file_emptied);
+	tcase_add_test(core, test_language);
+	suite_add_tcase(s, core);
+
+	tcase_add_checked_fixture(limits, setup, teardown);
+	tcase_set_timeout(limits, CK_SLOW_TIMEOUT);
+	tcase_add_test(limits, test_many_files);
+	tcase_add_test(limits, test_no_paths);
+	tcase_add_test(limits, test_path_spelling);
+	suite_add_tcase(s, limits);
+
+	tcase_add_checked_fixture(errors, setup, teardown);
+	tcase_set_timeout(errors, CK_SLOW_TIMEOUT);
+	tcase_add_test(errors, test_missing_index);
+	tcase_add_test(errors, test_schema_version);
+	tcase_add_test(errors, test_foreign_database);
+	tcase_add_test(errors, test_not_a_database);
+	tcase_add_test(errors, test_empty_file);
+	tcase_add_test(errors, test_bad_arguments);
+	tcase_add_test(errors, test_interrupt_first);
+	tcase_add_test(errors, test_interrupt_last);
+	tcase_add_test(errors, test_interrupt_progress);
+	tcase_add_test(errors, test_busy);
+	tcase_add_test(errors, test_unreadable);
+	tcase_add_test(errors, test_oom_update);
+	suite_add_tcase(s, errors);
+	return s;
+}
