@@ -546,9 +546,10 @@ queryScoreTitles(graf_query *q)
 	head_model.proximity = 0;
 	head_model.weights = NULL;
 	head_model.n_weights = 0;
-	if (grafi_stats_phrase_idf(q->idx, GRAFI_TABLE_HEAD, q->cq.any_match, &q->head_idf,
-				   &head_model.n_idf) != GRAF_STATUS_OK)
-		return q->status = GRAF_STATUS_SQLITE;
+	q->status = grafi_stats_phrase_idf(q->idx, GRAFI_TABLE_HEAD, q->cq.any_match, &q->head_idf,
+					   &head_model.n_idf);
+	if (q->status != GRAF_STATUS_OK)
+		return q->status;
 	head_model.idf = q->head_idf;
 	q->titles = grafi_score_map_new();
 	if (!q->titles)

@@ -17,8 +17,8 @@
 #include <string.h>
 
 #include "graf.h"
+#include "check_graf.h"
 
-Suite *eval_suite(void);
 
 /* Values must agree with trec_eval's to 4 printed decimals; ours are
  * computed the same way, so demand far more. */

@@ -20,6 +20,8 @@ Suite *tokenizer_suite(void);
 Suite *corpus_suite(void);
 Suite *index_suite(void);
 Suite *search_suite(void);
+Suite *query_suite(void);
+Suite *eval_suite(void);
 
 /* ----------------------------------------------------------------- helpers -- */
 

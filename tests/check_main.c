@@ -291,6 +291,8 @@ main(void)
 	srunner_add_suite(sr, corpus_suite());
 	srunner_add_suite(sr, index_suite());
 	srunner_add_suite(sr, search_suite());
+	srunner_add_suite(sr, query_suite());
+	srunner_add_suite(sr, eval_suite());
 	/* The fork mode comes from CK_FORK (srunner's default). */
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);

@@ -20,8 +20,8 @@
 #include <check.h>
 
 #include "graf-private.h"
+#include "check_graf.h"
 
-Suite *query_suite(void);
 
 /* The index of corpus/, built once per test case (unchecked fixture) in a
  * temporary directory under the build tree, opened per test. */
