@@ -18,7 +18,13 @@
 graf_status_t
 graf_register(sqlite3 *db)
 {
-	int rc = grafi_tokenizer_register(db);
+	return grafi_register(db, NULL);
+}
+
+graf_status_t
+grafi_register(sqlite3 *db, grafi_postings **capture)
+{
+	int rc = grafi_tokenizer_register(db, capture);
 
 	if (rc == SQLITE_OK)
 		rc = grafi_functions_register(db);

@@ -21,7 +21,7 @@
  * tokenizer's output changes; a graf that finds another version refuses the
  * index and asks for graf-index --rebuild.
  */
-#define GRAFI_SCHEMA_VERSION 1
+#define GRAFI_SCHEMA_VERSION 2
 
 /* PRAGMA application_id of a graf index: "graf" in ASCII.  It tells a graf
  * index from any other SQLite database. */
@@ -67,6 +67,14 @@ struct graf_index {
 	Fts5Tokenizer *tokenizer;    /* the index's tokenizer, for queries */
 	sqlite3_stmt *vocab[GRAFI_TABLE_LAST][2];  /* stats.c: df of a term,
 						     * of a prefix */
+	struct grafi_postings *capture;  /* during an update: where the
+					  * tokenizer sends document tokens */
+	struct {                     /* topk.c's cache, per connection */
+		bool loaded;
+		sqlite3_int64 version;       /* PRAGMA data_version it is of */
+		struct grafi_score_map *tombs[GRAFI_TABLE_LAST];
+		sqlite3_stmt *get;           /* a term's lists */
+	} topk;
 	fts5_tokenizer tokenizer_methods;
 	char errmsg[1024];           /* last failure, one line */
 };
@@ -109,12 +117,20 @@ char *grafi_strdup_printf(const char *fmt, ...) __attribute__((format(printf, 1,
 /* --------------------------------------------------------- the tokenizer -- */
 
 /*
+ * Register graf's tokenizer and functions on DB; the tokenizer sends the
+ * tokens of inserted rows to *CAPTURE when it is set (CAPTURE NULL: never).
+ * @retval GRAF_STATUS_OK, GRAF_STATUS_NOMEM, or GRAF_STATUS_SQLITE (no FTS5)
+ */
+graf_status_t grafi_register(sqlite3 *db, struct grafi_postings **capture);
+
+/*
  * Register the "graf" FTS5 tokenizer on DB.  Its arguments are
  * "<language> [parent [parent-args...]]"; the parent defaults to
- * "unicode61 remove_diacritics 2".
+ * "unicode61 remove_diacritics 2".  The tokens of documents go to *CAPTURE
+ * too, when CAPTURE and *CAPTURE are set (postings.c).
  * @retval SQLITE_OK, SQLITE_NOMEM, or SQLITE_ERROR when DB has no FTS5.
  */
-int grafi_tokenizer_register(sqlite3 *db);
+int grafi_tokenizer_register(sqlite3 *db, struct grafi_postings **capture);
 
 /*
  * Register graf's FTS5 auxiliary functions on DB:
@@ -172,6 +188,26 @@ void grafi_rank_model_init(grafi_rank_model *m);
 /* One BM25 term: IDF * TF * (k1 + 1) / (TF + NORM). */
 double grafi_rank_bm25_term(double idf, double tf, double k1, double norm);
 
+/* An occurrence of phrase PHRASE at token OFF of a row. */
+typedef struct grafi_rank_inst {
+	int phrase;
+	int off;
+} grafi_rank_inst;
+
+/* Sort occurrences by offset, then phrase: the order proximity reads. */
+void grafi_rank_sort_inst(grafi_rank_inst *inst, int n);
+
+/*
+ * The proximity part of a row's score (rank.c's formula, times M's
+ * proximity weight): INST[0..N) its phrase occurrences, sorted; the query
+ * has N_PHRASE phrases of PHRASE_SIZE tokens and IDF; K the row's length
+ * norm.  Shared by graf_rank() and the top-k search so that both compute
+ * the same double.
+ */
+double grafi_rank_proximity(const grafi_rank_inst *inst, int n, int n_phrase,
+			    const int *phrase_size, const double *idf,
+			    const grafi_rank_model *m, double k);
+
 /* Register graf_rank() on DB.  SQLITE_OK or an error code. */
 int grafi_rank_register(sqlite3 *db);
 
@@ -203,6 +239,73 @@ graf_status_t grafi_stats_phrase_idf(graf_index *idx, int table, const char *exp
 
 /* Finalize IDX's vocabulary statements. */
 void grafi_stats_release(graf_index *idx);
+
+/* ------------------------------------------------------------ postings -- */
+
+/* One posting: a row holding a term, how often, and the row's length. */
+typedef struct grafi_posting {
+	sqlite3_int64 row;
+	uint32_t tf;
+	uint32_t dl;             /* the row's length in tokens (xColumnSize) */
+} grafi_posting;
+
+typedef struct grafi_posting_list {
+	grafi_posting *v;
+	size_t n, cap;
+} grafi_posting_list;
+
+/* Append the postings of the list DATA[0..SIZE) to OUT; false if it is
+ * malformed or memory runs out. */
+bool grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out);
+
+/* True if ROW's postings in segment SEG are dead (TOMBS: row + 1 -> seg). */
+bool grafi_postings_dead(const grafi_score_map *tombs, sqlite3_int64 row, sqlite3_int64 seg);
+
+/* The postings an update run writes (see postings.c for the protocol:
+ * begin; for each inserted row capture_row, the INSERT, capture_done; for
+ * each deleted row delete; after each file file(); checkpoint between
+ * files; finish before COMMIT; free always). */
+typedef struct grafi_postings grafi_postings;
+graf_status_t grafi_postings_begin(graf_index *idx, grafi_postings **out);
+void grafi_capture_row(grafi_postings *p, int table, sqlite3_int64 row);
+void grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated);
+graf_status_t grafi_capture_done(grafi_postings *p);
+graf_status_t grafi_postings_delete(grafi_postings *p, int table, sqlite3_int64 row);
+void grafi_postings_file(grafi_postings *p, bool failed);
+graf_status_t grafi_postings_checkpoint(grafi_postings *p);
+graf_status_t grafi_postings_finish(grafi_postings *p);
+void grafi_postings_free(grafi_postings *p);
+
+/* --------------------------------------------------------------- top-k -- */
+
+typedef struct grafi_topk_input {
+	const char *match;           /* the paragraph expression */
+	const char *any_match;       /* the headline expression (positive phrases) */
+	const grafi_rank_model *model;  /* with idf; its titles map is TITLES */
+	const double *head_idf;      /* per phrase of ANY_MATCH */
+	int n_head_idf;
+	grafi_score_map *titles;     /* filled with the headline scores used */
+	long want;                   /* hits (or, ARTICLE_UNIT, articles) needed */
+	bool article_unit;
+} grafi_topk_input;
+
+typedef struct grafi_topk_hit {
+	sqlite3_int64 row;
+	double score;
+} grafi_topk_hit;
+
+/*
+ * The best IN->want rows of the query, best first, as the exhaustive
+ * ranking orders them, from graf's postings (topk.c).
+ * @param taken  OUT: false when the query's shape is not one the shortcut
+ *               takes (then nothing else is set; rank exhaustively)
+ * @param out    OUT: malloc'ed hits, *N_OUT of them
+ */
+graf_status_t grafi_topk(graf_index *idx, const grafi_topk_input *in, grafi_topk_hit **out,
+			 size_t *n_out, bool *taken);
+
+/* Free IDX's top-k cache. */
+void grafi_topk_release(graf_index *idx);
 
 /* ------------------------------------------------------------ feedback -- */
 

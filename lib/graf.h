@@ -294,6 +294,9 @@ typedef struct graf_search_options {
 	graf_rank_options rank; /* how hits are scored */
 	int explain;            /* keep the explanation graf_query_explain()
 				 * returns */
+	int exhaustive;         /* rank every match, never the top-k shortcut
+				 * (for tests and benchmarks: the results are
+				 * the same, only slower) */
 } graf_search_options;
 
 /* Parts of a hit that cost a lookup each; a batch run that prints only ids

@@ -17,6 +17,8 @@
  *                              content): headlines, searched apart from the
  *                              paragraphs so a headline never makes all of
  *                              its article's paragraphs match
+ *   post, post_seg, post_tomb  graf's own lists of both tables, for the
+ *                              top-k search (postings.c)
  *
  * PRAGMA application_id marks the file as graf's, PRAGMA user_version holds
  * GRAFI_SCHEMA_VERSION.
@@ -58,7 +60,15 @@ static const char schema_sql[] =
 	"CREATE VIRTUAL TABLE para USING fts5(body,"
 	" tokenize = 'graf %s unicode61 remove_diacritics 2');"
 	"CREATE VIRTUAL TABLE head USING fts5(title, content = 'article', content_rowid = 'id',"
-	" tokenize = 'graf %s unicode61 remove_diacritics 2');";
+	" tokenize = 'graf %s unicode61 remove_diacritics 2');"
+	/* graf's own inverted lists, for the top-k search (postings.c) */
+	"CREATE TABLE post(tbl INTEGER NOT NULL, term BLOB NOT NULL, seg INTEGER NOT NULL,"
+	" chunk INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(tbl, term, seg, chunk)) WITHOUT ROWID;"
+	"CREATE TABLE post_seg(id INTEGER PRIMARY KEY, tbl INTEGER NOT NULL,"
+	" postings INTEGER NOT NULL);"
+	"CREATE TABLE post_tomb(tbl INTEGER NOT NULL, row INTEGER NOT NULL,"
+	" seg INTEGER NOT NULL, PRIMARY KEY(tbl, row)) WITHOUT ROWID;";
 
 /* True if S is a plain lower-case word: what every Snowball name is, and
  * what may safely go into SQL text. */
@@ -81,6 +91,7 @@ indexFree(graf_index *idx)
 		return;
 	grafi_query_close_all(idx);
 	grafi_stats_release(idx);
+	grafi_topk_release(idx);
 	grafi_tokenizer_release(idx);
 	sqlite3_close(idx->db);
 	free(idx->path);
@@ -272,7 +283,7 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 				   idx->db ? sqlite3_errmsg(idx->db) : sqlite3_errstr(rc));
 	sqlite3_extended_result_codes(idx->db, 1);
 	sqlite3_busy_timeout(idx->db, INDEX_BUSY_TIMEOUT_MS);
-	st = graf_register(idx->db);
+	st = grafi_register(idx->db, &idx->capture);
 	if (st == GRAF_STATUS_NOMEM)
 		return grafi_error(idx, st, "out of memory");
 	if (st != GRAF_STATUS_OK)

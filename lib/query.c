@@ -29,6 +29,8 @@ struct graf_query {
 	grafi_score_map *titles;     /* article id -> headline score */
 	double *fb_weights;          /* phrase weights after feedback */
 	double *idf;                 /* per phrase of the ranked expression */
+	grafi_topk_hit *fast;        /* the top-k shortcut's hits, best first */
+	size_t n_fast, fast_at;
 	double *head_idf;            /* per phrase of the headline expression */
 	graf_status_t status;
 	bool done;                   /* the ranking ran out: no more hits */
@@ -236,6 +238,7 @@ queryFree(graf_query *q)
 	free(q->fb_weights);
 	free(q->idf);
 	free(q->head_idf);
+	free(q->fast);
 	queryClearContext(q);
 	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
@@ -474,19 +477,29 @@ graf_query_next(graf_query *q)
 			q->status = grafi_error(q->idx, GRAF_STATUS_INTERRUPTED, "query interrupted");
 			return NULL;
 		}
-		rc = sqlite3_step(q->rank);
-		if (rc == SQLITE_DONE) {
-			/* Stepping a finished statement would start it again
-			 * and hand out the same hits once more. */
-			q->done = true;
-			return NULL;
+		if (q->fast) {
+			if (q->fast_at >= q->n_fast) {
+				q->done = true;
+				return NULL;
+			}
+			rowid = q->fast[q->fast_at].row;
+			score = q->fast[q->fast_at].score;
+			q->fast_at++;
+		} else {
+			rc = sqlite3_step(q->rank);
+			if (rc == SQLITE_DONE) {
+				/* Stepping a finished statement would start it
+				 * again and hand out the same hits once more. */
+				q->done = true;
+				return NULL;
+			}
+			if (rc != SQLITE_ROW) {
+				queryFail(q, rc, "cannot run query");
+				return NULL;
+			}
+			rowid = sqlite3_column_int64(q->rank, 0);
+			score = sqlite3_column_double(q->rank, 1);
 		}
-		if (rc != SQLITE_ROW) {
-			queryFail(q, rc, "cannot run query");
-			return NULL;
-		}
-		rowid = sqlite3_column_int64(q->rank, 0);
-		score = sqlite3_column_double(q->rank, 1);
 		article = GRAFI_ROWID_ARTICLE(rowid);
 		if (q->opts.unit == GRAF_UNIT_ARTICLE) {
 			if (!querySeeArticle(q, article)) {
@@ -715,6 +728,62 @@ queryFeedback(graf_query *q)
 	return st;
 }
 
+/*
+ * The top-k shortcut (topk.c): for a query it can take, the best
+ * offset + limit hits, computed from graf's own lists, in Q->fast; for any
+ * other query nothing, and the exhaustive ranking runs.  Its title map is
+ * Q's, so that rows it scores through FTS5 see the same headline scores.
+ */
+static graf_status_t
+queryTopk(graf_query *q)
+{
+	grafi_topk_input in = { 0 };
+	bool taken = false;
+	int n_head = 0;
+
+	if (q->opts.exhaustive || q->opts.match == GRAF_MATCH_RAW || q->opts.rank.feedback ||
+	    !q->cq.match || q->cq.title_match || q->cq.title_exclude || q->cq.exclude ||
+	    q->opts.limit <= 0 || !q->model.idf)
+		return GRAF_STATUS_OK;
+	q->titles = grafi_score_map_new();
+	if (!q->titles)
+		return q->status = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+	if (q->model.title_weight > 0 && q->cq.any_match) {
+		q->status = grafi_stats_phrase_idf(q->idx, GRAFI_TABLE_HEAD, q->cq.any_match,
+						   &q->head_idf, &n_head);
+		if (q->status != GRAF_STATUS_OK)
+			return q->status;
+	}
+	q->model.titles = q->titles;
+	in.match = q->cq.match;
+	in.any_match = q->cq.any_match;
+	in.model = &q->model;
+	in.head_idf = q->head_idf;
+	in.n_head_idf = n_head;
+	in.titles = q->titles;
+	in.want = q->opts.offset + q->opts.limit;
+	in.article_unit = q->opts.unit == GRAF_UNIT_ARTICLE;
+	q->status = grafi_topk(q->idx, &in, &q->fast, &q->n_fast, &taken);
+	if (q->status != GRAF_STATUS_OK || !taken) {
+		/* not taken: the exhaustive ranking computes its own map */
+		grafi_score_map_free(q->titles);
+		q->titles = NULL;
+		q->model.titles = NULL;
+		free(q->head_idf);
+		q->head_idf = NULL;
+		return q->status;
+	}
+	if (!q->fast) {
+		/* no hit at all: an empty array still marks the shortcut */
+		q->fast = malloc(sizeof *q->fast);
+		if (!q->fast)
+			return q->status = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
+	if (q->opts.unit == GRAF_UNIT_PARAGRAPH)
+		q->fast_at = (size_t)q->opts.offset < q->n_fast ? (size_t)q->opts.offset : q->n_fast;
+	return GRAF_STATUS_OK;
+}
+
 /* Prepare Q's statements and bind its expressions. */
 static graf_status_t
 queryPrepare(graf_query *q)
@@ -737,7 +806,9 @@ queryPrepare(graf_query *q)
 	q->model.title_weight = q->opts.rank.title_weight;
 	if (queryLoadIdf(q) != GRAF_STATUS_OK)
 		return q->status;
-	if (q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
+	if (queryTopk(q) != GRAF_STATUS_OK)
+		return q->status;
+	if (!q->fast && q->model.title_weight > 0 && q->cq.match && q->cq.any_match &&
 	    queryScoreTitles(q) != GRAF_STATUS_OK)
 		return q->status;
 	if (q->opts.rank.feedback && q->opts.match != GRAF_MATCH_RAW && q->cq.match &&
@@ -747,7 +818,8 @@ queryPrepare(graf_query *q)
 		if (st != GRAF_STATUS_OK)
 			return q->status = st;
 	}
-	rc = sqlite3_prepare_v2(db, query_sql[queryKind(&q->cq)].rank, -1, &q->rank, NULL);
+	rc = q->fast ? SQLITE_OK
+		     : sqlite3_prepare_v2(db, query_sql[queryKind(&q->cq)].rank, -1, &q->rank, NULL);
 	/* Offsets need the MATCH (graf_matches() reads its phrase
 	 * instances); plain text is a cheaper rowid lookup. */
 	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match)
@@ -760,9 +832,11 @@ queryPrepare(graf_query *q)
 		rc = sqlite3_prepare_v2(db, context_sql, -1, &q->context, NULL);
 	if (rc != SQLITE_OK)
 		return queryFail(q, rc, "cannot prepare query");
-	queryBindExpressions(q->rank, &q->cq);
 	if (q->cq.match && q->text)  /* text_sql_plain ignores ?1 */
 		sqlite3_bind_text(q->text, 1, q->cq.match, -1, SQLITE_STATIC);
+	if (q->fast)
+		return GRAF_STATUS_OK;
+	queryBindExpressions(q->rank, &q->cq);
 	sqlite3_bind_int64(q->rank, 3, limit);
 	sqlite3_bind_int64(q->rank, 4, offset);
 	grafi_rank_bind(q->rank, 7, &q->model);

@@ -208,11 +208,7 @@ rankGetStats(const Fts5ExtensionApi *api, Fts5Context *fts, const grafi_rank_mod
 
 /* ------------------------------------------------------------ the score -- */
 
-/* One phrase occurrence in the row. */
-typedef struct Inst {
-	int phrase;
-	int off;
-} Inst;
+typedef grafi_rank_inst Inst;
 
 static int
 rankCompareInst(const void *a, const void *b)
@@ -222,6 +218,12 @@ rankCompareInst(const void *a, const void *b)
 	if (x->off != y->off)
 		return (x->off > y->off) - (x->off < y->off);
 	return (x->phrase > y->phrase) - (x->phrase < y->phrase);
+}
+
+void
+grafi_rank_sort_inst(grafi_rank_inst *inst, int n)
+{
+	qsort(inst, (size_t)n, sizeof *inst, rankCompareInst);
 }
 
 void
@@ -248,15 +250,12 @@ rankWeight(const grafi_rank_model *m, int i)
 	return i < m->n_weights ? m->weights[i] : m->default_weight;
 }
 
-/*
- * The proximity part of the score of the row whose instances are INST[0..N)
- * (sorted by offset), for the statistics S, model M and length norm K.
- */
-static double
-rankProximity(const Inst *inst, int n, const RankStats *s, const grafi_rank_model *m, double k)
+double
+grafi_rank_proximity(const grafi_rank_inst *inst, int n, int n_phrase, const int *phrase_size,
+		     const double *idf, const grafi_rank_model *m, double k)
 {
 	int first = m->prox_first > 0 ? m->prox_first : 0;
-	int np = s->n_phrase - first < PROX_MAX_PHRASES ? s->n_phrase - first : PROX_MAX_PHRASES;
+	int np = n_phrase - first < PROX_MAX_PHRASES ? n_phrase - first : PROX_MAX_PHRASES;
 	double tp[PROX_MAX_PHRASES][PROX_MAX_PHRASES];
 	double score = 0.0;
 
@@ -271,7 +270,7 @@ rankProximity(const Inst *inst, int n, const RankStats *s, const grafi_rank_mode
 		for (int b = a + 1; b < n && inst[b].off - inst[a].off <= PROX_WINDOW; b++) {
 			int pa = inst[a].phrase - first, pb = inst[b].phrase - first;
 			/* distance from the end of the first phrase */
-			int d = inst[b].off - (inst[a].off + s->phrase_size[pa + first] - 1);
+			int d = inst[b].off - (inst[a].off + phrase_size[pa + first] - 1);
 			double v;
 
 			/* Only pairs of neighbours in the query (as the sequential
@@ -294,8 +293,8 @@ rankProximity(const Inst *inst, int n, const RankStats *s, const grafi_rank_mode
 
 			if (tp[i][j] == 0.0)
 				continue;
-			wi = s->idf[i + first] * rankWeight(m, i + first);
-			wj = s->idf[j + first] * rankWeight(m, j + first);
+			wi = idf[i + first] * rankWeight(m, i + first);
+			wj = idf[j + first] * rankWeight(m, j + first);
 			score += grafi_rank_bm25_term(wi < wj ? wi : wj, tp[i][j], m->k1, k);
 		}
 	return m->proximity * score;
@@ -359,8 +358,8 @@ rankFunction(const Fts5ExtensionApi *api, Fts5Context *fts, sqlite3_context *ctx
 		if (tf[i] > 0)
 			score += rankWeight(m, i) * grafi_rank_bm25_term(s->idf[i], tf[i], m->k1, k);
 	if (m->proximity > 0 && n > 1) {
-		qsort(inst, (size_t)n, sizeof *inst, rankCompareInst);
-		score += rankProximity(inst, n, s, m, k);
+		grafi_rank_sort_inst(inst, n);
+		score += grafi_rank_proximity(inst, n, s->n_phrase, s->phrase_size, s->idf, m, k);
 	}
 	if (m->titles && m->title_weight > 0)
 		score += m->title_weight *

@@ -49,10 +49,18 @@ typedef struct StemCacheSlot {
 	char stem[STEM_CACHE_WORD];
 } StemCacheSlot;
 
+/* What a registration shares with its tokenizer instances: FTS5's API (to
+ * find the parent) and where document tokens are captured (postings.c). */
+typedef struct StemShared {
+	fts5_api *api;
+	grafi_postings **capture;        /* NULL: never capture */
+} StemShared;
+
 typedef struct StemTokenizer {
 	fts5_tokenizer parent;           /* the parent's methods (a copy) */
 	Fts5Tokenizer *parent_instance;  /* the parent tokenizer instance */
 	struct sb_stemmer *stemmer;      /* one per instance: not thread-safe */
+	grafi_postings **capture;        /* from StemShared */
 	StemCacheSlot cache[STEM_CACHE_SLOTS];
 } StemTokenizer;
 
@@ -133,7 +141,8 @@ stemDelete(Fts5Tokenizer *p)
 static int
 stemCreate(void *user_data, const char **az_arg, int n_arg, Fts5Tokenizer **pp_out)
 {
-	fts5_api *api = user_data;
+	StemShared *shared = user_data;
+	fts5_api *api = shared->api;
 	const char *language = n_arg > 0 ? az_arg[0] : GRAF_DEFAULT_LANGUAGE;
 	const char *parent_name = n_arg > 1 ? az_arg[1] : "unicode61";
 	const char *const *parent_args = n_arg > 1 ? az_arg + 2 : default_parent_args;
@@ -147,6 +156,7 @@ stemCreate(void *user_data, const char **az_arg, int n_arg, Fts5Tokenizer **pp_o
 	if (!tok)
 		return SQLITE_NOMEM;
 	memset(tok, 0, sizeof *tok);
+	tok->capture = shared->capture;
 
 	rc = api->xFindTokenizer(api, parent_name, &parent_data, &tok->parent);
 	if (rc == SQLITE_OK)
@@ -190,6 +200,17 @@ stemCacheSlot(StemTokenizer *tok, const char *word, int n)
 	return &tok->cache[(h ^ (h >> 15)) & (STEM_CACHE_SLOTS - 1)];
 }
 
+/* Hand TOKEN to FTS5, and to the capture of an update's postings when a
+ * document is being inserted. */
+static int
+stemEmit(StemContext *c, int tflags, const char *token, int n_token, int start, int end)
+{
+	if ((c->flags & FTS5_TOKENIZE_DOCUMENT) && c->tok->capture && *c->tok->capture)
+		grafi_capture_token(*c->tok->capture, token, n_token,
+				    (tflags & FTS5_TOKEN_COLOCATED) != 0);
+	return c->x_token(c->ctx, tflags, token, n_token, start, end);
+}
+
 /*
  * The parent's xToken callback: stem the token and hand it to FTS5 with its
  * offsets unchanged, so that highlighting marks the words as written.
@@ -214,7 +235,7 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 	/* Prefix queries ("licen*") match stems by their written beginning:
 	 * stemming the fragment would turn it into something else. */
 	if (n_token > STEM_MAX_TOKEN || (c->flags & FTS5_TOKENIZE_PREFIX))
-		return c->x_token(c->ctx, tflags, token, n_token, start, end);
+		return stemEmit(c, tflags, token, n_token, start, end);
 
 	if (n_token <= STEM_CACHE_WORD) {
 		StemCacheSlot *slot = stemCacheSlot(c->tok, token, n_token);
@@ -226,21 +247,21 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 				return SQLITE_NOMEM;
 			n_stem = sb_stemmer_length(c->tok->stemmer);
 			if (n_stem > STEM_CACHE_WORD)  /* never for a shorter word, but */
-				return c->x_token(c->ctx, tflags, (const char *)stem, n_stem, start, end);
+				return stemEmit(c, tflags, (const char *)stem, n_stem, start, end);
 			memcpy(slot->word, token, (size_t)n_token);
 			memcpy(slot->stem, stem, (size_t)n_stem);
 			slot->word_len = (unsigned char)n_token;
 			slot->stem_len = (unsigned char)n_stem;
 		}
-		return c->x_token(c->ctx, tflags, slot->stem, slot->stem_len, start, end);
+		return stemEmit(c, tflags, slot->stem, slot->stem_len, start, end);
 	}
 	stem = sb_stemmer_stem(c->tok->stemmer, (const sb_symbol *)token, n_token);
 	if (!stem)
 		return SQLITE_NOMEM;
 	/* The stem lives in the stemmer's buffer until the next call; FTS5
 	 * copies tokens inside x_token, as it does for porter's buffer. */
-	return c->x_token(c->ctx, tflags, (const char *)stem,
-			  sb_stemmer_length(c->tok->stemmer), start, end);
+	return stemEmit(c, tflags, (const char *)stem, sb_stemmer_length(c->tok->stemmer), start,
+			end);
 }
 
 /* xTokenize: run the parent over TEXT with stemToken() in between. */
@@ -263,14 +284,25 @@ stemTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n_tex
 }
 
 int
-grafi_tokenizer_register(sqlite3 *db)
+grafi_tokenizer_register(sqlite3 *db, grafi_postings **capture)
 {
 	fts5_api *api = grafi_fts5_api(db);
 	fts5_tokenizer methods = { stemCreate, stemDelete, stemTokenize };
+	StemShared *shared;
+	int rc;
 
 	if (!api)
 		return grafi_fts5_api_error(db);
-	return api->xCreateTokenizer(api, GRAFI_TOKENIZER_NAME, api, &methods, NULL);
+	shared = sqlite3_malloc(sizeof *shared);
+	if (!shared)
+		return SQLITE_NOMEM;
+	shared->api = api;
+	shared->capture = capture;
+	/* FTS5 frees SHARED with the registration, but not when it fails. */
+	rc = api->xCreateTokenizer(api, GRAFI_TOKENIZER_NAME, shared, &methods, sqlite3_free);
+	if (rc != SQLITE_OK)
+		sqlite3_free(shared);
+	return rc;
 }
 
 int

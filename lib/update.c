@@ -49,6 +49,7 @@ typedef struct Update {
 	long docs;                   /* documents its reader delivered */
 	graf_status_t status;        /* sticky failure of the current file */
 	bool fatal;                  /* STATUS must abort the whole run */
+	grafi_postings *postings;    /* graf's own lists, written alongside */
 	sqlite3_stmt *stmt[32];      /* see the STMT_* indexes */
 } Update;
 
@@ -67,6 +68,8 @@ enum {
 	STMT_ARTICLE_SET,
 	STMT_ARTICLE_DELETE,
 	STMT_ARTICLE_SEEN,
+	STMT_ARTICLE_WAS_SEEN,
+	STMT_ARTICLE_PARAS,
 	STMT_PARA_ADD,
 	STMT_PARA_DELETE,
 	STMT_HEAD_ADD,
@@ -92,6 +95,8 @@ static const char *const update_sql[STMT_LAST] = {
 	[STMT_ARTICLE_SET] = "UPDATE article SET title = ?2, hash = ?3, paragraphs = ?4 WHERE id = ?1",
 	[STMT_ARTICLE_DELETE] = "DELETE FROM article WHERE id = ?1 RETURNING docid",
 	[STMT_ARTICLE_SEEN] = "INSERT OR IGNORE INTO temp.seen_article(id) VALUES(?1)",
+	[STMT_ARTICLE_WAS_SEEN] = "SELECT 1 FROM temp.seen_article WHERE id = ?1",
+	[STMT_ARTICLE_PARAS] = "SELECT paragraphs FROM article WHERE id = ?1",
 	[STMT_PARA_ADD] = "INSERT INTO para(rowid, body) VALUES(?1, ?2)",
 	[STMT_PARA_DELETE] = "DELETE FROM para WHERE rowid BETWEEN ?1 AND ?2",
 	[STMT_HEAD_ADD] = "INSERT INTO head(rowid, title) VALUES(?1, ?2)",
@@ -191,15 +196,63 @@ updateDocHash(const grafi_doc *doc)
 	return h;
 }
 
+/* Record the rows of article ID as deleted in graf's own lists: its
+ * paragraphs (as many as the article row counts) and its headline. */
+static void
+updateTombstones(Update *u, sqlite3_int64 id)
+{
+	sqlite3_stmt *paras = updateBindId(u, STMT_ARTICLE_PARAS, id);
+	sqlite3_int64 n = 0;
+	graf_status_t st;
+	int rc;
+
+	if (u->status != GRAF_STATUS_OK) {
+		sqlite3_reset(paras);
+		return;
+	}
+	rc = sqlite3_step(paras);
+	if (rc == SQLITE_ROW)
+		n = sqlite3_column_int64(paras, 0);
+	sqlite3_reset(paras);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		updateFail(u, rc, "cannot read index");
+		return;
+	}
+	st = grafi_postings_delete(u->postings, GRAFI_TABLE_HEAD, id);
+	for (sqlite3_int64 i = 1; i <= n && st == GRAF_STATUS_OK; i++)
+		st = grafi_postings_delete(u->postings, GRAFI_TABLE_PARA, GRAFI_ROWID(id, i));
+	if (st != GRAF_STATUS_OK) {
+		u->status = st;
+		u->fatal = st != GRAF_STATUS_SQLITE;
+	}
+}
+
 /* Delete the paragraphs and headline of article ID (not its row). */
 static void
 updateDeleteContent(Update *u, sqlite3_int64 id)
 {
+	updateTombstones(u, id);
 	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 1, GRAFI_ROWID(id, 0));
 	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 2, GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS));
 	updateRun(u, STMT_PARA_DELETE);
 	updateBindId(u, STMT_HEAD_DELETE, id);
 	updateRun(u, STMT_HEAD_DELETE);
+}
+
+/* Run the INSERT statement WHICH of ROW into TABLE, its tokens captured for
+ * graf's own lists as FTS5 indexes them. */
+static void
+updateCaptured(Update *u, int table, sqlite3_int64 row, int which)
+{
+	graf_status_t st;
+
+	grafi_capture_row(u->postings, table, row);
+	updateRun(u, which);
+	st = grafi_capture_done(u->postings);
+	if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
+		u->status = grafi_error(u->idx, st, "out of memory");
+		u->fatal = true;
+	}
 }
 
 /* Write the paragraphs and headline of DOC as article ID. */
@@ -211,11 +264,11 @@ updateInsertContent(Update *u, sqlite3_int64 id, const grafi_doc *doc)
 	for (size_t i = 0; i < doc->n_paragraphs && u->status == GRAF_STATUS_OK; i++) {
 		sqlite3_bind_int64(para, 1, GRAFI_ROWID(id, (sqlite3_int64)i + 1));
 		sqlite3_bind_text(para, 2, doc->paragraphs[i], -1, SQLITE_STATIC);
-		updateRun(u, STMT_PARA_ADD);
+		updateCaptured(u, GRAFI_TABLE_PARA, GRAFI_ROWID(id, (sqlite3_int64)i + 1), STMT_PARA_ADD);
 	}
 	sqlite3_bind_int64(u->stmt[STMT_HEAD_ADD], 1, id);
 	sqlite3_bind_text(u->stmt[STMT_HEAD_ADD], 2, doc->title, -1, SQLITE_STATIC);
-	updateRun(u, STMT_HEAD_ADD);
+	updateCaptured(u, GRAFI_TABLE_HEAD, id, STMT_HEAD_ADD);
 	if (u->status == GRAF_STATUS_OK)
 		u->stats->paragraphs += (long)doc->n_paragraphs;
 }
@@ -286,6 +339,19 @@ updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
 	free(ids.v);
 }
 
+/* True if article ID was already seen by this run. */
+static bool
+updateSeenBefore(Update *u, sqlite3_int64 id)
+{
+	sqlite3_stmt *stmt = updateBindId(u, STMT_ARTICLE_WAS_SEEN, id);
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		updateFail(u, rc, "cannot read index");
+	return rc == SQLITE_ROW;
+}
+
 /* The reader's sink: add, replace or keep one document of the file. */
 static graf_status_t
 updateDoc(void *ctx, const grafi_doc *doc)
@@ -315,6 +381,16 @@ updateDoc(void *ctx, const grafi_doc *doc)
 	if (rc != SQLITE_DONE)
 		return updateFail(u, rc, "cannot read index");
 
+	if (exists && updateSeenBefore(u, id)) {
+		/* A second record with this id in the same file: the first
+		 * one stands (and graf's lists never see a row twice in a run). */
+		char msg[600];
+
+		snprintf(msg, sizeof msg, "document id '%.400s' appears twice; the first one is kept",
+			 doc->docid);
+		updateWarn(u, u->file->path, msg);
+		return u->status;
+	}
 	if (same) {
 		u->stats->unchanged++;
 		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, doc->docid);
@@ -578,8 +654,14 @@ updateFile(Update *u, const grafi_file *f)
 	updateApplyFile(u, f);
 	if (u->status == GRAF_STATUS_OK) {
 		u->status = grafi_exec(u->idx, "RELEASE file", "cannot update index");
+		grafi_postings_file(u->postings, false);
+		/* Between files, outside any savepoint: the only place where
+		 * the lists in memory may go to a segment. */
+		if (u->status == GRAF_STATUS_OK)
+			u->status = grafi_postings_checkpoint(u->postings);
 		return u->status == GRAF_STATUS_OK;
 	}
+	grafi_postings_file(u->postings, true);
 	if (u->fatal)
 		return false;
 	/* Roll back this file only; keep what the index had for it. */
@@ -786,6 +868,9 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 	}
 	if (st == GRAF_STATUS_OK) {
 		st = updatePrepare(&u);
+		if (st == GRAF_STATUS_OK)
+			st = grafi_postings_begin(idx, &u.postings);
+		idx->capture = u.postings;
 		for (size_t i = 0; i < walk.n_files && st == GRAF_STATUS_OK; i++) {
 			if (idx->interrupted) {
 				st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "update interrupted");
@@ -808,6 +893,11 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 		 * no-op) is seen only here: it must not be committed. */
 		if (st == GRAF_STATUS_OK && idx->interrupted)
 			st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "update interrupted");
+		if (st == GRAF_STATUS_OK)
+			st = grafi_postings_finish(u.postings);
+		idx->capture = NULL;
+		grafi_postings_free(u.postings);
+		u.postings = NULL;
 		updateFinalize(&u);
 		if (st == GRAF_STATUS_OK)
 			st = grafi_exec(idx, "COMMIT", "cannot commit update");

@@ -48,6 +48,7 @@ enum {
 	OPT_FB_TERMS,
 	OPT_FB_WEIGHT,
 	OPT_EXPLAIN,
+	OPT_EXHAUSTIVE,
 };
 
 enum { COLOR_AUTO, COLOR_ALWAYS, COLOR_NEVER };
@@ -92,6 +93,9 @@ static const graf_option options[] = {
 	{ "fb-docs", OPT_FB_DOCS, "N", "feedback: paragraphs to read (default 10)", NULL },
 	{ "fb-terms", OPT_FB_TERMS, "N", "feedback: words to add (default 10)", NULL },
 	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.2)",
+	  NULL },
+	{ "exhaustive", OPT_EXHAUSTIVE, NULL,
+	  "score every match instead of the top-k search (same results, slower; for tests)",
 	  NULL },
 	{ NULL, 0, NULL, NULL, NULL },
 };
@@ -212,6 +216,7 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 		return handleReal(a, arg, "--title-weight", 1000, &a->search.rank.title_weight);
 	case OPT_PROXIMITY: return handleReal(a, arg, "--proximity", 1000, &a->search.rank.proximity);
 	case OPT_FEEDBACK: a->feedback = 1; break;
+	case OPT_EXHAUSTIVE: a->search.exhaustive = 1; break;
 	case OPT_NO_FEEDBACK: a->feedback = 0; break;
 	case OPT_FB_DOCS: {
 		long v;

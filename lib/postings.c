@@ -1,0 +1,907 @@
+/*
+ * postings.c - graf's own inverted lists, kept beside FTS5's, so that the
+ * top-k search (topk.c) can find the best paragraphs without scoring every
+ * match.
+ *
+ * FTS5 answers "which rows match" well, but to rank them it must visit every
+ * matching row.  graf keeps, for each term of each full-text table, the rows
+ * that hold it with the term's frequency and the row's length: enough to
+ * compute a BM25 score, or a bound on one, in a few nanoseconds per row.
+ *
+ * Capture.  The lists are not computed by tokenizing the text a second
+ * time: while update.c inserts a row, the "graf" tokenizer that FTS5 runs on
+ * it hands every token to the capture (grafi_capture_token), so the lists
+ * hold exactly the tokens FTS5 indexed.
+ *
+ * Storage: segments, as in FTS5 and Lucene.  Each update run writes the
+ * postings of the rows it inserted into new segments (one per ~2 million
+ * postings, so memory stays bounded) and records the rows it deleted as
+ * tombstones: post_tomb(tbl, row, seg) means "row's postings in segments
+ * older than seg are dead".  When a table has too many segments, or the run
+ * built the index from nothing, all its segments are merged into one and the
+ * tombstones dropped.  The tables:
+ *
+ *   post(tbl, term, seg, chunk, n, data)
+ *                                   the postings of TERM in segment SEG, in
+ *                                   chunks of whole blocks of at most
+ *                                   POST_CHUNK bytes (a row that fits in a
+ *                                   b-tree page: a large blob spilling to
+ *                                   overflow pages would waste most of its
+ *                                   last page)
+ *   post_seg(id, tbl, postings)     the segments, oldest first
+ *   post_tomb(tbl, row, seg)        deleted rows
+ *
+ * A list (data) is a sequence of blocks of at most POST_BLOCK postings:
+ *   varint body_bytes, varint count, varint last_article, varint last_para,
+ *   varint max_tf, varint min_dl, body
+ * and a posting in the body is
+ *   varint article delta, varint paragraph, varint tf, varint dl
+ * where the first posting of a block gives its article in full, and dl is
+ * the row's length in tokens (as FTS5 counts it: xColumnSize).  The block
+ * header lets a reader skip a block (last row) or bound its scores (max tf,
+ * min length) without decoding it.  Rowids are split into article and
+ * paragraph (GRAFI_ROWID) because consecutive postings of a term are
+ * usually in the same or a nearby article: one byte each.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "graf-private.h"
+
+/* Postings per block: small enough to skip finely, large enough that the
+ * header is noise. */
+#define POST_BLOCK 128
+
+/* Flush the in-memory lists to a segment past this many bytes (about four
+ * per posting): bounds graf-index's memory whatever the corpus, and holds
+ * the news benchmark's 7 million postings in one segment. */
+#define POST_FLUSH_BYTES (64L << 20)
+
+/* Bytes of blocks per stored row (see the file comment). */
+#define POST_CHUNK 3000
+
+/* Merge a table's segments into one when it has more than this many. */
+#define POST_MAX_SEGMENTS 8
+
+/* ------------------------------------------------------------- varints -- */
+
+static size_t
+postPutVarint(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+/* Read a varint from P (never past END); 0 on a truncated one. */
+static size_t
+postGetVarint(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	int shift = 0;
+	size_t n = 0;
+
+	while (p + n < end && shift < 64) {
+		unsigned char c = p[n++];
+
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return n;
+		}
+		shift += 7;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- builder -- */
+
+/*
+ * In memory, a term's postings are appended as varints: the article as a
+ * zigzag delta from the previous posting's (rows usually come in order, so
+ * one byte), the paragraph, tf and the row length.  About four bytes a
+ * posting.
+ */
+typedef struct PostTerm {
+	char *term;
+	int len;
+	unsigned char *buf;
+	size_t n, cap;           /* bytes */
+	size_t count;            /* postings */
+	sqlite3_int64 last_row;  /* of the last posting; -1: none */
+	bool sorted;             /* rows appended in increasing order */
+	uint64_t row_mark;       /* capture: the row counted in row_slot */
+	size_t row_slot;
+	/* the state before the current file's first posting, for a rollback */
+	uint32_t file_serial;
+	size_t file_n, file_count;
+	sqlite3_int64 file_last_row;
+	bool file_sorted;
+} PostTerm;
+
+/* The terms of the row being inserted. */
+typedef struct RowTerm {
+	PostTerm *term;
+	uint32_t tf;
+} RowTerm;
+
+/* The in-memory postings of one table: term -> PostTerm. */
+typedef struct PostTable {
+	PostTerm **slots;        /* open addressing */
+	size_t cap, n;
+	long postings;           /* held in memory */
+	size_t bytes;            /* of encoded postings held in memory */
+	bool empty_at_start;     /* no segment when the run began */
+} PostTable;
+
+struct grafi_postings {
+	graf_index *idx;
+	sqlite3_int64 tomb_seg;  /* segment id tombstones of this run carry */
+	uint32_t serial;         /* of the current file */
+	PostTable table[GRAFI_TABLE_LAST];
+	/* the row being captured */
+	int row_table;           /* -1: capture off */
+	sqlite3_int64 row;
+	uint64_t row_serial;     /* counts captured rows: PostTerm.row_mark */
+	int row_tokens;
+	RowTerm *row_terms;
+	size_t row_n, row_cap;
+	graf_status_t status;    /* sticky failure of the capture */
+	sqlite3_stmt *put_post, *put_seg, *put_tomb;
+};
+
+static uint32_t
+postHash(const char *s, int n)
+{
+	uint32_t h = 2166136261u;
+
+	for (int i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return h;
+}
+
+/* The PostTerm of TERM in TABLE, created if missing; NULL if out of memory. */
+static PostTerm *
+postTermGet(grafi_postings *p, int table, const char *term, int len)
+{
+	PostTable *t = &p->table[table];
+	size_t mask, i;
+	PostTerm *pt;
+
+	if ((t->n + 1) * 2 > t->cap) {
+		size_t ncap = t->cap ? t->cap * 2 : 4096;
+		PostTerm **ns = calloc(ncap, sizeof *ns);
+
+		if (!ns)
+			return NULL;
+		for (size_t k = 0; k < t->cap; k++) {
+			PostTerm *o = t->slots[k];
+
+			if (!o)
+				continue;
+			for (i = postHash(o->term, o->len) & (ncap - 1); ns[i]; i = (i + 1) & (ncap - 1))
+				;
+			ns[i] = o;
+		}
+		free(t->slots);
+		t->slots = ns;
+		t->cap = ncap;
+	}
+	mask = t->cap - 1;
+	for (i = postHash(term, len) & mask; (pt = t->slots[i]) != NULL; i = (i + 1) & mask)
+		if (pt->len == len && memcmp(pt->term, term, (size_t)len) == 0)
+			return pt;
+	pt = calloc(1, sizeof *pt);
+	if (!pt)
+		return NULL;
+	pt->term = malloc((size_t)len + 1);
+	if (!pt->term) {
+		free(pt);
+		return NULL;
+	}
+	memcpy(pt->term, term, (size_t)len);
+	pt->term[len] = '\0';
+	pt->len = len;
+	pt->sorted = true;
+	pt->last_row = -1;
+	pt->file_serial = UINT32_MAX;
+	t->slots[i] = pt;
+	t->n++;
+	return pt;
+}
+
+static void
+postTermsFree(grafi_postings *p, int table)
+{
+	PostTable *t = &p->table[table];
+
+	for (size_t k = 0; k < t->cap; k++)
+		if (t->slots[k]) {
+			free(t->slots[k]->term);
+			free(t->slots[k]->buf);
+			free(t->slots[k]);
+		}
+	free(t->slots);
+	t->slots = NULL;
+	t->cap = t->n = 0;
+	t->postings = 0;
+	t->bytes = 0;
+}
+
+void
+grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated)
+{
+	PostTerm *pt;
+
+	if (!p || p->row_table < 0 || p->status != GRAF_STATUS_OK)
+		return;
+	if (!colocated)
+		p->row_tokens++;
+	/* FTS5 keeps at most 32768 bytes of a token; so do we. */
+	if (n_token > 32768)
+		n_token = 32768;
+	pt = postTermGet(p, p->row_table, token, n_token);
+	if (!pt) {
+		p->status = GRAF_STATUS_NOMEM;
+		return;
+	}
+	if (pt->row_mark == p->row_serial) {
+		p->row_terms[pt->row_slot].tf++;
+		return;
+	}
+	if (p->row_n == p->row_cap) {
+		size_t ncap = p->row_cap ? p->row_cap * 2 : 64;
+		RowTerm *nv = realloc(p->row_terms, ncap * sizeof *nv);
+
+		if (!nv) {
+			p->status = GRAF_STATUS_NOMEM;
+			return;
+		}
+		p->row_terms = nv;
+		p->row_cap = ncap;
+	}
+	pt->row_mark = p->row_serial;
+	pt->row_slot = p->row_n;
+	p->row_terms[p->row_n].term = pt;
+	p->row_terms[p->row_n].tf = 1;
+	p->row_n++;
+}
+
+void
+grafi_capture_row(grafi_postings *p, int table, sqlite3_int64 row)
+{
+	if (!p)
+		return;
+	p->row_table = table;
+	p->row = row;
+	p->row_serial++;
+	p->row_tokens = 0;
+	p->row_n = 0;
+}
+
+/* Append one posting to PT (see PostTerm for the encoding). */
+static bool
+postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint32_t tf,
+	   uint32_t dl)
+{
+	sqlite3_int64 art = GRAFI_ROWID_ARTICLE(row);
+	sqlite3_int64 prev = pt->last_row < 0 ? 0 : GRAFI_ROWID_ARTICLE(pt->last_row);
+	sqlite3_int64 d = art - prev;
+	uint64_t zz = d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-d) << 1) - 1;
+	size_t before = pt->n;
+
+	if (pt->file_serial != serial) {
+		pt->file_serial = serial;
+		pt->file_n = pt->n;
+		pt->file_count = pt->count;
+		pt->file_last_row = pt->last_row;
+		pt->file_sorted = pt->sorted;
+	}
+	if (pt->n + 32 > pt->cap) {
+		size_t ncap = pt->cap ? pt->cap * 2 : 16;
+		unsigned char *nb;
+
+		while (ncap < pt->n + 32)
+			ncap *= 2;
+		nb = realloc(pt->buf, ncap);
+		if (!nb)
+			return false;
+		pt->buf = nb;
+		pt->cap = ncap;
+	}
+	if (pt->last_row >= row)
+		pt->sorted = false;
+	pt->n += postPutVarint(pt->buf + pt->n, zz);
+	pt->n += postPutVarint(pt->buf + pt->n, (uint64_t)GRAFI_ROWID_PARA(row));
+	pt->n += postPutVarint(pt->buf + pt->n, tf);
+	pt->n += postPutVarint(pt->buf + pt->n, dl);
+	pt->count++;
+	pt->last_row = row;
+	t->bytes += pt->n - before;
+	t->postings++;
+	return true;
+}
+
+graf_status_t
+grafi_capture_done(grafi_postings *p)
+{
+	int table;
+
+	if (!p)
+		return GRAF_STATUS_OK;
+	table = p->row_table;
+	p->row_table = -1;
+	if (p->status != GRAF_STATUS_OK || table < 0)
+		return p->status;
+	for (size_t i = 0; i < p->row_n; i++)
+		if (!postAppend(p->row_terms[i].term, &p->table[table], p->serial, p->row,
+				p->row_terms[i].tf, (uint32_t)p->row_tokens))
+			return p->status = GRAF_STATUS_NOMEM;
+	return GRAF_STATUS_OK;
+}
+
+/* Decode PT's in-memory postings into V (capacity PT->count). */
+static void
+postTermDecode(const PostTerm *pt, grafi_posting *v)
+{
+	const unsigned char *q = pt->buf, *end = q + pt->n;
+	sqlite3_int64 art = 0;
+
+	for (size_t i = 0; i < pt->count; i++) {
+		uint64_t zz = 0, para = 0, tf = 0, dl = 0;
+
+		q += postGetVarint(q, end, &zz);
+		q += postGetVarint(q, end, &para);
+		q += postGetVarint(q, end, &tf);
+		q += postGetVarint(q, end, &dl);
+		art += (zz & 1) ? -(sqlite3_int64)((zz + 1) >> 1) : (sqlite3_int64)(zz >> 1);
+		v[i].row = GRAFI_ROWID(art, (sqlite3_int64)para);
+		v[i].tf = (uint32_t)tf;
+		v[i].dl = (uint32_t)dl;
+	}
+}
+
+/* ------------------------------------------------------------- encoding -- */
+
+/* A growing byte buffer. */
+typedef struct PostBuf {
+	unsigned char *p;
+	size_t n, cap;
+} PostBuf;
+
+static bool
+postReserve(PostBuf *b, size_t more)
+{
+	if (b->n + more > b->cap) {
+		size_t ncap = (b->n + more) * 2;
+		unsigned char *np = realloc(b->p, ncap);
+
+		if (!np)
+			return false;
+		b->p = np;
+		b->cap = ncap;
+	}
+	return true;
+}
+
+/* Encode the postings V[0..N) (sorted by row, unique) as a list into OUT
+ * (appended).  false when out of memory. */
+static bool
+postEncode(const grafi_posting *v, size_t n, PostBuf *out)
+{
+	unsigned char body[POST_BLOCK * 40];
+
+	for (size_t start = 0; start < n; start += POST_BLOCK) {
+		size_t end = start + POST_BLOCK < n ? start + POST_BLOCK : n, bn = 0;
+		sqlite3_int64 prev = -1, last = v[end - 1].row;
+		uint32_t max_tf = 0, min_dl = UINT32_MAX;
+
+		for (size_t i = start; i < end; i++) {
+			sqlite3_int64 art = GRAFI_ROWID_ARTICLE(v[i].row);
+
+			bn += postPutVarint(body + bn, (uint64_t)(prev < 0 ? art : art - prev));
+			bn += postPutVarint(body + bn, (uint64_t)GRAFI_ROWID_PARA(v[i].row));
+			bn += postPutVarint(body + bn, v[i].tf);
+			bn += postPutVarint(body + bn, v[i].dl);
+			prev = art;
+			if (v[i].tf > max_tf)
+				max_tf = v[i].tf;
+			if (v[i].dl < min_dl)
+				min_dl = v[i].dl;
+		}
+		if (!postReserve(out, bn + 50))
+			return false;
+		out->n += postPutVarint(out->p + out->n, bn);
+		out->n += postPutVarint(out->p + out->n, end - start);
+		out->n += postPutVarint(out->p + out->n, (uint64_t)GRAFI_ROWID_ARTICLE(last));
+		out->n += postPutVarint(out->p + out->n, (uint64_t)GRAFI_ROWID_PARA(last));
+		out->n += postPutVarint(out->p + out->n, max_tf);
+		out->n += postPutVarint(out->p + out->n, min_dl);
+		memcpy(out->p + out->n, body, bn);
+		out->n += bn;
+	}
+	return true;
+}
+
+bool
+grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out)
+{
+	const unsigned char *p = data, *end = p + size;
+
+	while (p < end) {
+		uint64_t hdr[6], art = 0, para, tf, dl;
+		const unsigned char *body, *bend;
+		size_t k;
+
+		/* body bytes, count, last article, last paragraph, max tf, min dl */
+		for (int h = 0; h < 6; h++) {
+			if (!(k = postGetVarint(p, end, &hdr[h])))
+				return false;
+			p += k;
+		}
+		if ((uint64_t)(end - p) < hdr[0])
+			return false;
+		body = p;
+		bend = p + hdr[0];
+		p = bend;
+		if (out->n + hdr[1] > out->cap) {
+			size_t ncap = (out->n + hdr[1]) * 2;
+			grafi_posting *nv = realloc(out->v, ncap * sizeof *nv);
+
+			if (!nv)
+				return false;
+			out->v = nv;
+			out->cap = ncap;
+		}
+		for (uint64_t i = 0; i < hdr[1]; i++) {
+			uint64_t d;
+
+			if (!(k = postGetVarint(body, bend, &d)))
+				return false;
+			body += k;
+			art = i == 0 ? d : art + d;
+			if (!(k = postGetVarint(body, bend, &para)))
+				return false;
+			body += k;
+			if (!(k = postGetVarint(body, bend, &tf)))
+				return false;
+			body += k;
+			if (!(k = postGetVarint(body, bend, &dl)))
+				return false;
+			body += k;
+			out->v[out->n].row = GRAFI_ROWID(art, (sqlite3_int64)para);
+			out->v[out->n].tf = (uint32_t)tf;
+			out->v[out->n].dl = (uint32_t)dl;
+			out->n++;
+		}
+		if (body != bend)
+			return false;
+	}
+	return true;
+}
+
+/* ------------------------------------------------------------- writing -- */
+
+static const char put_post_sql[] =
+	"INSERT INTO post(tbl, term, seg, chunk, n, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+static const char put_seg_sql[] = "INSERT INTO post_seg(tbl, postings) VALUES(?1, ?2)";
+static const char put_tomb_sql[] =
+	"INSERT OR REPLACE INTO post_tomb(tbl, row, seg) VALUES(?1, ?2, ?3)";
+
+static int
+postCompareTermPtr(const void *a, const void *b)
+{
+	const PostTerm *x = *(PostTerm *const *)a, *y = *(PostTerm *const *)b;
+	int c = memcmp(x->term, y->term, (size_t)(x->len < y->len ? x->len : y->len));
+
+	return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static int postComparePosting(const void *a, const void *b);
+
+/*
+ * Write the list V[0..N) of TERM as segment SEG of TABLE: blocks (see the
+ * file comment) grouped into rows of at most POST_CHUNK bytes.
+ */
+static int
+postWriteList(grafi_postings *p, int table, const void *term, int term_len, sqlite3_int64 seg,
+	      const grafi_posting *v, size_t n, PostBuf *buf)
+{
+	int rc = SQLITE_OK, chunk = 0;
+
+	for (size_t start = 0; start < n && rc == SQLITE_OK; chunk++) {
+		size_t count = 0;
+
+		buf->n = 0;
+		/* whole blocks, until the row would pass POST_CHUNK */
+		while (start + count < n) {
+			size_t before = buf->n, k = n - start - count < POST_BLOCK ? n - start - count
+										    : POST_BLOCK;
+
+			if (!postEncode(v + start + count, k, buf))
+				return SQLITE_NOMEM;
+			if (buf->n > POST_CHUNK && before > 0) {
+				buf->n = before;  /* this block starts the next row */
+				break;
+			}
+			count += k;
+		}
+		sqlite3_bind_int(p->put_post, 1, table);
+		sqlite3_bind_blob(p->put_post, 2, term, term_len, SQLITE_STATIC);
+		sqlite3_bind_int64(p->put_post, 3, seg);
+		sqlite3_bind_int(p->put_post, 4, chunk);
+		sqlite3_bind_int64(p->put_post, 5, (sqlite3_int64)count);
+		sqlite3_bind_blob(p->put_post, 6, buf->p, (int)buf->n, SQLITE_STATIC);
+		rc = sqlite3_step(p->put_post);
+		sqlite3_reset(p->put_post);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		start += count;
+	}
+	return rc;
+}
+
+/* Write TABLE's in-memory postings as a new segment, and forget them. */
+static graf_status_t
+postFlushTable(grafi_postings *p, int table)
+{
+	graf_index *idx = p->idx;
+	PostTable *t = &p->table[table];
+	PostTerm **terms = NULL;
+	grafi_posting *v = NULL;
+	size_t n_terms = 0, cap = 0;
+	PostBuf buf = { 0 };
+	sqlite3_int64 seg;
+	int rc;
+
+	if (t->postings == 0)
+		return GRAF_STATUS_OK;
+	sqlite3_bind_int(p->put_seg, 1, table);
+	sqlite3_bind_int64(p->put_seg, 2, t->postings);
+	rc = sqlite3_step(p->put_seg);
+	sqlite3_reset(p->put_seg);
+	if (rc != SQLITE_DONE)
+		return grafi_sqlite_error(idx, rc, "cannot write postings");
+	rc = SQLITE_OK;
+	seg = sqlite3_last_insert_rowid(idx->db);
+
+	/* Terms in order, so that segments are written (and later merged)
+	 * in the order of the post table's key. */
+	terms = malloc((t->n ? t->n : 1) * sizeof *terms);
+	if (!terms)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	for (size_t k = 0; k < t->cap; k++)
+		if (t->slots[k] && t->slots[k]->count > 0)
+			terms[n_terms++] = t->slots[k];
+	qsort(terms, n_terms, sizeof *terms, postCompareTermPtr);
+
+	for (size_t i = 0; i < n_terms && rc == SQLITE_OK; i++) {
+		PostTerm *pt = terms[i];
+
+		if (pt->count > cap) {
+			grafi_posting *nv = realloc(v, pt->count * sizeof *nv);
+
+			if (!nv) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = pt->count;
+		}
+		postTermDecode(pt, v);
+		if (!pt->sorted)
+			qsort(v, pt->count, sizeof *v, postComparePosting);
+		rc = postWriteList(p, table, pt->term, pt->len, seg, v, pt->count, &buf);
+	}
+	free(terms);
+	free(v);
+	free(buf.p);
+	postTermsFree(p, table);
+	if (rc != SQLITE_OK)
+		return grafi_sqlite_error(idx, rc, "cannot write postings");
+	return GRAF_STATUS_OK;
+}
+
+graf_status_t
+grafi_postings_begin(graf_index *idx, grafi_postings **out)
+{
+	grafi_postings *p;
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	*out = NULL;
+	p = calloc(1, sizeof *p);
+	if (!p)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	p->idx = idx;
+	p->row_table = -1;
+	rc = sqlite3_prepare_v2(idx->db,
+				"SELECT coalesce(max(id), 0) + 1, "
+				"(SELECT count(*) FROM post_seg WHERE tbl = 0), "
+				"(SELECT count(*) FROM post_seg WHERE tbl = 1) FROM post_seg",
+				-1, &stmt, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		p->tomb_seg = sqlite3_column_int64(stmt, 0);
+		p->table[GRAFI_TABLE_PARA].empty_at_start = sqlite3_column_int64(stmt, 1) == 0;
+		p->table[GRAFI_TABLE_HEAD].empty_at_start = sqlite3_column_int64(stmt, 2) == 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db, put_post_sql, -1, &p->put_post, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db, put_seg_sql, -1, &p->put_seg, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db, put_tomb_sql, -1, &p->put_tomb, NULL);
+	if (rc != SQLITE_OK) {
+		grafi_postings_free(p);
+		return grafi_sqlite_error(idx, rc, "cannot prepare postings");
+	}
+	*out = p;
+	return GRAF_STATUS_OK;
+}
+
+void
+grafi_postings_file(grafi_postings *p, bool failed)
+{
+	if (!p)
+		return;
+	if (failed) {
+		/* Drop what the failed file added (its rows were rolled back):
+		 * each term it touched goes back to its state before. */
+		for (int t = 0; t < GRAFI_TABLE_LAST; t++) {
+			PostTable *tb = &p->table[t];
+
+			for (size_t k = 0; k < tb->cap; k++) {
+				PostTerm *pt = tb->slots[k];
+
+				if (!pt || pt->file_serial != p->serial)
+					continue;
+				tb->postings -= (long)(pt->count - pt->file_count);
+				tb->bytes -= pt->n - pt->file_n;
+				pt->n = pt->file_n;
+				pt->count = pt->file_count;
+				pt->last_row = pt->file_last_row;
+				pt->sorted = pt->file_sorted;
+			}
+		}
+		p->status = GRAF_STATUS_OK;
+	}
+	p->serial++;
+}
+
+graf_status_t
+grafi_postings_checkpoint(grafi_postings *p)
+{
+	graf_status_t st = GRAF_STATUS_OK;
+
+	if (!p)
+		return GRAF_STATUS_OK;
+	for (int t = 0; t < GRAFI_TABLE_LAST && st == GRAF_STATUS_OK; t++)
+		if (p->table[t].bytes >= (size_t)POST_FLUSH_BYTES)
+			st = postFlushTable(p, t);
+	return st;
+}
+
+graf_status_t
+grafi_postings_delete(grafi_postings *p, int table, sqlite3_int64 row)
+{
+	int rc;
+
+	if (!p)
+		return GRAF_STATUS_OK;
+	sqlite3_bind_int(p->put_tomb, 1, table);
+	sqlite3_bind_int64(p->put_tomb, 2, row);
+	sqlite3_bind_int64(p->put_tomb, 3, p->tomb_seg);
+	rc = sqlite3_step(p->put_tomb);
+	sqlite3_reset(p->put_tomb);
+	return rc == SQLITE_DONE ? GRAF_STATUS_OK
+				 : grafi_sqlite_error(p->idx, rc, "cannot record a deleted row");
+}
+
+/* ------------------------------------------------------------- merging -- */
+
+/* The tombstones of TABLE: row -> seg, in a score map (values are seg ids). */
+static graf_status_t
+postLoadTombs(graf_index *idx, int table, grafi_score_map **out)
+{
+	sqlite3_stmt *stmt = NULL;
+	grafi_score_map *m = grafi_score_map_new();
+	int rc;
+
+	*out = NULL;
+	if (!m)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	rc = sqlite3_prepare_v2(idx->db, "SELECT row, seg FROM post_tomb WHERE tbl = ?1", -1, &stmt,
+				NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(stmt, 1, table);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			if (!grafi_score_map_put(m, sqlite3_column_int64(stmt, 0) + 1,
+						 (double)sqlite3_column_int64(stmt, 1))) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE) {
+		grafi_score_map_free(m);
+		return grafi_sqlite_error(idx, rc, "cannot read deleted rows");
+	}
+	*out = m;
+	return GRAF_STATUS_OK;
+}
+
+bool
+grafi_postings_dead(const grafi_score_map *tombs, sqlite3_int64 row, sqlite3_int64 seg)
+{
+	/* Keys are row + 1: the map reserves 0 for "empty". */
+	double dead_before = grafi_score_map_get(tombs, row + 1);
+
+	return dead_before > 0 && (double)seg < dead_before;
+}
+
+static int
+postComparePosting(const void *a, const void *b)
+{
+	const grafi_posting *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Merge every segment of TABLE into one, dropping dead postings. */
+static graf_status_t
+postMergeTable(grafi_postings *p, int table)
+{
+	graf_index *idx = p->idx;
+	sqlite3_stmt *terms = NULL, *lists = NULL, *del = NULL;
+	grafi_score_map *tombs = NULL;
+	grafi_posting_list all = { 0 };
+	PostBuf buf = { 0 };
+	sqlite3_int64 seg, total = 0;
+	graf_status_t st;
+	int rc;
+
+	st = postLoadTombs(idx, table, &tombs);
+	if (st != GRAF_STATUS_OK)
+		return st;
+	sqlite3_bind_int(p->put_seg, 1, table);
+	sqlite3_bind_int64(p->put_seg, 2, 0);
+	rc = sqlite3_step(p->put_seg);
+	sqlite3_reset(p->put_seg);
+	seg = sqlite3_last_insert_rowid(idx->db);
+	if (rc == SQLITE_DONE)
+		rc = sqlite3_prepare_v2(idx->db,
+					"SELECT DISTINCT term FROM post WHERE tbl = ?1 AND seg < ?2 "
+					"ORDER BY term", -1, &terms, NULL);
+	else if (rc == SQLITE_ROW)
+		rc = SQLITE_ERROR;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db,
+					"SELECT seg, data FROM post WHERE tbl = ?1 AND term = ?2 AND seg < ?3 "
+					"ORDER BY seg, chunk",
+					-1, &lists, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(terms, 1, table);
+		sqlite3_bind_int64(terms, 2, seg);
+		sqlite3_bind_int(lists, 1, table);
+		sqlite3_bind_int64(lists, 3, seg);
+	}
+	while (rc == SQLITE_OK && (rc = sqlite3_step(terms)) == SQLITE_ROW) {
+		const void *term = sqlite3_column_blob(terms, 0);
+		int term_len = sqlite3_column_bytes(terms, 0);
+		size_t keep;
+
+		rc = SQLITE_OK;
+		all.n = 0;
+		sqlite3_bind_blob(lists, 2, term, term_len, SQLITE_STATIC);
+		while (rc == SQLITE_OK && (rc = sqlite3_step(lists)) == SQLITE_ROW) {
+			sqlite3_int64 s = sqlite3_column_int64(lists, 0);
+			size_t from = all.n;
+
+			rc = SQLITE_OK;
+			if (!grafi_postings_decode(sqlite3_column_blob(lists, 1),
+						   (size_t)sqlite3_column_bytes(lists, 1), &all)) {
+				rc = SQLITE_CORRUPT;
+				break;
+			}
+			keep = 0;
+			for (size_t i = from; i < all.n; i++)
+				if (!grafi_postings_dead(tombs, all.v[i].row, s))
+					all.v[from + keep++] = all.v[i];
+			all.n = from + keep;
+		}
+		sqlite3_reset(lists);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+		if (rc != SQLITE_OK || all.n == 0)
+			continue;
+		qsort(all.v, all.n, sizeof *all.v, postComparePosting);
+		rc = postWriteList(p, table, term, term_len, seg, all.v, all.n, &buf);
+		total += (sqlite3_int64)all.n;
+	}
+	if (rc == SQLITE_DONE)
+		rc = SQLITE_OK;
+	sqlite3_finalize(terms);
+	sqlite3_finalize(lists);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db,
+					"DELETE FROM post WHERE tbl = ?1 AND seg < ?2;", -1, &del, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(del, 1, table);
+		sqlite3_bind_int64(del, 2, seg);
+		rc = sqlite3_step(del);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	sqlite3_finalize(del);
+	if (rc == SQLITE_OK) {
+		char *sql = sqlite3_mprintf(
+			"DELETE FROM post_seg WHERE tbl = %d AND id < %lld;"
+			"DELETE FROM post_tomb WHERE tbl = %d;"
+			"UPDATE post_seg SET postings = %lld WHERE id = %lld;"
+			/* give back the old segments' pages (auto_vacuum) */
+			"PRAGMA incremental_vacuum;",
+			table, (long long)seg, table, (long long)total, (long long)seg);
+
+		rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
+		sqlite3_free(sql);
+	}
+	grafi_score_map_free(tombs);
+	free(all.v);
+	free(buf.p);
+	return rc == SQLITE_OK ? GRAF_STATUS_OK : grafi_sqlite_error(idx, rc, "cannot merge postings");
+}
+
+graf_status_t
+grafi_postings_finish(grafi_postings *p)
+{
+	graf_status_t st = GRAF_STATUS_OK;
+
+	for (int t = 0; t < GRAFI_TABLE_LAST && st == GRAF_STATUS_OK; t++) {
+		sqlite3_stmt *count = NULL;
+		sqlite3_int64 n_segs = 0;
+		int rc;
+
+		st = postFlushTable(p, t);
+		if (st != GRAF_STATUS_OK)
+			break;
+		rc = sqlite3_prepare_v2(p->idx->db, "SELECT count(*) FROM post_seg WHERE tbl = ?1", -1,
+					&count, NULL);
+		if (rc == SQLITE_OK) {
+			sqlite3_bind_int(count, 1, t);
+			if ((rc = sqlite3_step(count)) == SQLITE_ROW) {
+				n_segs = sqlite3_column_int64(count, 0);
+				rc = SQLITE_OK;
+			}
+		}
+		sqlite3_finalize(count);
+		if (rc != SQLITE_OK)
+			return grafi_sqlite_error(p->idx, rc, "cannot read postings");
+		/* A table built from nothing in several flushes, or one with too
+		 * many segments: one segment reads fastest. */
+		if ((p->table[t].empty_at_start && n_segs > 1) || n_segs > POST_MAX_SEGMENTS)
+			st = postMergeTable(p, t);
+	}
+	return st;
+}
+
+void
+grafi_postings_free(grafi_postings *p)
+{
+	if (!p)
+		return;
+	for (int t = 0; t < GRAFI_TABLE_LAST; t++)
+		postTermsFree(p, t);
+	free(p->row_terms);
+	sqlite3_finalize(p->put_post);
+	sqlite3_finalize(p->put_seg);
+	sqlite3_finalize(p->put_tomb);
+	free(p);
+}

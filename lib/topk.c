@@ -1,0 +1,973 @@
+/*
+ * topk.c - the best k paragraphs without scoring every match.
+ *
+ * The exhaustive way (query.c: FTS5 MATCH, graf_rank() on every matching
+ * row, sort) costs about a microsecond per matching row: 50 ms for a query
+ * on a word in a quarter of the paragraphs.  Here the same ranking is
+ * computed from graf's own postings (postings.c): a term frequency and a row
+ * length per posting, a few nanoseconds each.
+ *
+ *   1. The query's expression is read back (it is graf's own syntax); the
+ *      shortcut takes a conjunction or a disjunction of phrases, with
+ *      excluded phrases.  Anything else (NEAR, prefixes, title: filters,
+ *      feedback, raw FTS5) takes the exhaustive way.
+ *   2. The candidates are the rows holding every token of the phrases the
+ *      expression requires, minus rows holding an excluded word.
+ *   3. Each candidate gets a value: its exact score when the postings
+ *      determine it (BM25 of one-word phrases, the headline's BM25), else an
+ *      upper bound: a phrase occurs at most as often as its rarest word;
+ *      the proximity bonus is bounded through the term frequencies.
+ *   4. A max-heap pops candidates best first; an exact one is final (no
+ *      other can beat it), a bound is replaced by the exact score, computed
+ *      by graf_rank() itself through FTS5 for that one row (or dropped, when
+ *      the row does not really match: a phrase not adjacent).  The first k
+ *      popped are the top k of the exhaustive ranking, in the same order:
+ *      same scores, ties broken by rowid.
+ *
+ * The scores are the same doubles: the arithmetic below follows
+ * rank.c's, term by term, in the same order.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graf-private.h"
+
+/* Phrases the shortcut handles in one query. */
+#define TOPK_MAX_PHRASES 64
+
+/* The tokens of one phrase of the expression. */
+typedef struct TopkPhrase {
+	char *tokens[16];
+	int n_tokens;
+	bool negated;
+	int list[16];           /* index in TopkQuery.lists of each token */
+} TopkPhrase;
+
+/* A term's postings (all segments merged, dead rows dropped). */
+typedef struct TopkList {
+	char *term;
+	grafi_posting_list pl;
+	size_t at;              /* cursor, for candidates in row order */
+	int any;                /* head lists: the any_match phrase it is of */
+} TopkList;
+
+typedef struct TopkQuery {
+	graf_index *idx;
+	bool any;               /* phrases OR'ed, else AND'ed */
+	TopkPhrase phrase[TOPK_MAX_PHRASES];
+	int n_phrase;
+	TopkList *lists;        /* para postings of every token */
+	int n_lists;
+	TopkList *heads;        /* head postings of the tokens of positive phrases */
+	int n_heads;
+	bool title_exact;       /* every headline phrase is one token */
+} TopkQuery;
+
+/* A candidate row in the heap. */
+typedef struct TopkCand {
+	sqlite3_int64 row;
+	double value;           /* exact score, or an upper bound */
+	bool exact;
+} TopkCand;
+
+/* ---------------------------------------------------------- expression -- */
+
+/* Read one FTS5 string at *P ("..." with "" for a quote) into BUF; false if
+ * malformed.  On success *P is past it. */
+static bool
+topkString(const char **p, char *buf, size_t size)
+{
+	const char *q = *p;
+	size_t n = 0;
+
+	if (*q != '"')
+		return false;
+	q++;
+	for (;;) {
+		if (!*q)
+			return false;
+		if (*q == '"') {
+			if (q[1] != '"')
+				break;
+			q++;
+		}
+		if (n + 1 >= size)
+			return false;
+		buf[n++] = *q++;
+	}
+	buf[n] = '\0';
+	*p = q + 1;
+	return true;
+}
+
+/* Collect the tokens of the query string S into PH. */
+typedef struct TokenSink {
+	TopkPhrase *ph;
+	bool overflow;
+	bool nomem;
+} TokenSink;
+
+static int
+topkToken(void *ctx, int tflags, const char *token, int n_token, int start, int end)
+{
+	TokenSink *t = ctx;
+
+	if (tflags & FTS5_TOKEN_COLOCATED)
+		return SQLITE_OK;
+	if (t->ph->n_tokens == 16) {
+		t->overflow = true;
+		return SQLITE_DONE;
+	}
+	t->ph->tokens[t->ph->n_tokens] = strndup(token, (size_t)n_token);
+	if (!t->ph->tokens[t->ph->n_tokens]) {
+		t->nomem = true;
+		return SQLITE_NOMEM;
+	}
+	t->ph->n_tokens++;
+	return SQLITE_OK;
+}
+
+/* Read a phrase at *P into Q (NEGATED or not); false if it is not one the
+ * shortcut takes. */
+static bool
+topkPhrase(TopkQuery *q, const char **p, bool negated, graf_status_t *st)
+{
+	char buf[4096];
+	TopkPhrase *ph;
+	TokenSink sink;
+
+	if (q->n_phrase == TOPK_MAX_PHRASES || !topkString(p, buf, sizeof buf))
+		return false;
+	/* "a " + "b" * is a prefix phrase: not taken. */
+	if (**p == ' ' && ((*p)[1] == '+' || (*p)[1] == '*'))
+		return false;
+	ph = &q->phrase[q->n_phrase++];
+	memset(ph, 0, sizeof *ph);
+	ph->negated = negated;
+	sink.ph = ph;
+	sink.overflow = sink.nomem = false;
+	if (grafi_tokenize(q->idx, buf, (int)strlen(buf), FTS5_TOKENIZE_QUERY, &sink, topkToken) !=
+	    SQLITE_OK && !sink.overflow) {
+		*st = sink.nomem ? GRAF_STATUS_NOMEM : GRAF_STATUS_SQLITE;
+		return false;
+	}
+	/* One word per phrase: adjacency needs positions, which FTS5 has and
+	 * checks fast for a phrase; the shortcut declines those queries. */
+	return !sink.overflow && ph->n_tokens == 1;
+}
+
+/* Expect the literal S at *P. */
+static bool
+topkExpect(const char **p, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (strncmp(*p, s, n) != 0)
+		return false;
+	*p += n;
+	return true;
+}
+
+/*
+ * Read EXPR, as query-emit.c writes a flat query:
+ *     P1 OP P2 OP ...              OP one of " AND ", " OR "
+ *     (P1 OP P2 ...) NOT N1        or  ... NOT (N1 OR N2 ...)
+ *     P1 NOT N1
+ * false if EXPR has another shape (*ST stays OK) or on failure (*ST set).
+ */
+static bool
+topkParse(TopkQuery *q, const char *expr, graf_status_t *st)
+{
+	const char *p = expr;
+	bool paren = *p == '(', op_set = false;
+
+	if (paren)
+		p++;
+	for (;;) {
+		if (!topkPhrase(q, &p, false, st))
+			return false;
+		if (topkExpect(&p, " AND ") || topkExpect(&p, " OR ")) {
+			bool any = p[-2] == 'R';
+
+			if (op_set && any != q->any)
+				return false;  /* mixed: nested groups */
+			q->any = any;
+			op_set = true;
+			continue;
+		}
+		break;
+	}
+	if (paren && !topkExpect(&p, ")"))
+		return false;
+	if (!*p)
+		return !paren;  /* a lone group is written without parentheses */
+	if (!topkExpect(&p, " NOT "))
+		return false;
+	if (*p == '(') {
+		p++;
+		do {
+			if (!topkPhrase(q, &p, true, st))
+				return false;
+		} while (topkExpect(&p, " OR "));
+		if (!topkExpect(&p, ")"))
+			return false;
+	} else if (!topkPhrase(q, &p, true, st)) {
+		return false;
+	}
+	return *p == '\0';
+}
+
+/* ------------------------------------------------------------- postings -- */
+
+/* The tombstones and segments of IDX, cached until the index changes. */
+static graf_status_t
+topkLoadCache(graf_index *idx)
+{
+	sqlite3_stmt *stmt = NULL;
+	sqlite3_int64 version = 0;
+	int rc = sqlite3_prepare_v2(idx->db, "PRAGMA data_version", -1, &stmt, NULL);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		version = sqlite3_column_int64(stmt, 0), rc = SQLITE_OK;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_OK)
+		return grafi_sqlite_error(idx, rc, "cannot read index");
+	if (idx->topk.loaded && idx->topk.version == version)
+		return GRAF_STATUS_OK;
+	for (int t = 0; t < GRAFI_TABLE_LAST; t++) {
+		grafi_score_map_free(idx->topk.tombs[t]);
+		idx->topk.tombs[t] = grafi_score_map_new();
+		if (!idx->topk.tombs[t])
+			return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
+	rc = sqlite3_prepare_v2(idx->db, "SELECT tbl, row, seg FROM post_tomb", -1, &stmt, NULL);
+	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		int t = sqlite3_column_int(stmt, 0);
+
+		rc = SQLITE_OK;
+		if (t >= 0 && t < GRAFI_TABLE_LAST &&
+		    !grafi_score_map_put(idx->topk.tombs[t], sqlite3_column_int64(stmt, 1) + 1,
+					 (double)sqlite3_column_int64(stmt, 2)))
+			rc = SQLITE_NOMEM;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return grafi_sqlite_error(idx, rc, "cannot read deleted rows");
+	if (!idx->topk.get) {
+		rc = sqlite3_prepare_v3(idx->db,
+					"SELECT seg, data FROM post WHERE tbl = ?1 AND term = ?2 "
+					"ORDER BY seg, chunk",
+					-1, SQLITE_PREPARE_PERSISTENT, &idx->topk.get, NULL);
+		if (rc != SQLITE_OK)
+			return grafi_sqlite_error(idx, rc, "cannot read postings");
+	}
+	idx->topk.version = version;
+	idx->topk.loaded = true;
+	return GRAF_STATUS_OK;
+}
+
+void
+grafi_topk_release(graf_index *idx)
+{
+	for (int t = 0; t < GRAFI_TABLE_LAST; t++) {
+		grafi_score_map_free(idx->topk.tombs[t]);
+		idx->topk.tombs[t] = NULL;
+	}
+	sqlite3_finalize(idx->topk.get);
+	idx->topk.get = NULL;
+	idx->topk.loaded = false;
+}
+
+static int
+topkComparePosting(const void *a, const void *b)
+{
+	const grafi_posting *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Load TERM's postings in TABLE into L: every segment, dead rows dropped. */
+static graf_status_t
+topkLoadList(graf_index *idx, int table, const char *term, grafi_posting_list *l)
+{
+	sqlite3_stmt *get = idx->topk.get;
+	sqlite3_int64 last_seg = -1;
+	int rc, segs = 0;
+
+	sqlite3_bind_int(get, 1, table);
+	sqlite3_bind_blob(get, 2, term, (int)strlen(term), SQLITE_STATIC);
+	while ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+		sqlite3_int64 seg = sqlite3_column_int64(get, 0);
+		size_t from = l->n, keep = 0;
+
+		if (!grafi_postings_decode(sqlite3_column_blob(get, 1),
+					   (size_t)sqlite3_column_bytes(get, 1), l)) {
+			rc = SQLITE_CORRUPT;
+			break;
+		}
+		if (grafi_score_map_size(idx->topk.tombs[table]) > 0) {
+			for (size_t i = from; i < l->n; i++)
+				if (!grafi_postings_dead(idx->topk.tombs[table], l->v[i].row, seg))
+					l->v[from + keep++] = l->v[i];
+			l->n = from + keep;
+		}
+		if (seg != last_seg)
+			segs++;
+		last_seg = seg;
+	}
+	sqlite3_reset(get);
+	if (rc != SQLITE_DONE)
+		return grafi_sqlite_error(idx, rc, "cannot read postings");
+	if (segs > 1)
+		qsort(l->v, l->n, sizeof *l->v, topkComparePosting);
+	return GRAF_STATUS_OK;
+}
+
+/* The index in Q->lists of TERM's list, loaded on first use; -1 on
+ * failure (*ST set). */
+static int
+topkList(TopkQuery *q, const char *term, graf_status_t *st)
+{
+	for (int i = 0; i < q->n_lists; i++)
+		if (strcmp(q->lists[i].term, term) == 0)
+			return i;
+	q->lists[q->n_lists].term = (char *)term;
+	*st = topkLoadList(q->idx, GRAFI_TABLE_PARA, term, &q->lists[q->n_lists].pl);
+	return *st == GRAF_STATUS_OK ? q->n_lists++ : -1;
+}
+
+/* Move L's cursor to ROW; the posting there, or NULL if ROW is absent. */
+static const grafi_posting *
+topkSeek(TopkList *l, sqlite3_int64 row)
+{
+	const grafi_posting *v = l->pl.v;
+	size_t n = l->pl.n, at = l->at, step = 1;
+
+	/* Mostly forward (candidates in row order); the verification asks in
+	 * score order: then start over. */
+	if (at > 0 && (at >= n || v[at - 1].row >= row))
+		at = 0;
+
+	/* gallop, then binary search: candidates come in row order */
+	while (at + step < n && v[at + step].row < row) {
+		at += step;
+		step *= 2;
+	}
+	{
+		size_t lo = at, hi = at + step < n ? at + step + 1 : n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (v[mid].row < row)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		at = lo;
+	}
+	l->at = at;
+	return at < n && v[at].row == row ? &v[at] : NULL;
+}
+
+/* ------------------------------------------------------------------ heap -- */
+
+/* A before B in the final order: higher value, then lower row. */
+static bool
+topkBefore(const TopkCand *a, const TopkCand *b)
+{
+	return a->value > b->value || (a->value == b->value && a->row < b->row);
+}
+
+static void
+topkSiftDown(TopkCand *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, best = i;
+		TopkCand t;
+
+		if (l < n && topkBefore(&h[l], &h[best]))
+			best = l;
+		if (r < n && topkBefore(&h[r], &h[best]))
+			best = r;
+		if (best == i)
+			return;
+		t = h[i];
+		h[i] = h[best];
+		h[best] = t;
+		i = best;
+	}
+}
+
+/* --------------------------------------------------------------- scoring -- */
+
+/* Bound on tp(i, j) (rank.c) from the term frequencies: each occurrence of
+ * the rarer phrase meets at most one occurrence of the other at each
+ * distance on each side, adjacent in query order earning the boost. */
+static double
+topkPairBound(double tf_i, double tf_j, double boost)
+{
+	double m = tf_i < tf_j ? tf_i : tf_j, b = boost > 1.0 ? boost : 1.0;
+	double per = boost + 1.0 + 2.0 * (1.0 / 4 + 1.0 / 9 + 1.0 / 16 + 1.0 / 25);
+	double all_pairs = tf_i * tf_j * b;
+
+	return all_pairs < m * per ? all_pairs : m * per;
+}
+
+/* Everything one query's scoring needs. */
+typedef struct TopkScore {
+	const grafi_rank_model *m;
+	double avgdl, avgdl_head;
+	const double *head_idf;
+	int n_head;             /* phrases of any_match */
+	int any_of[TOPK_MAX_PHRASES];  /* phrase -> any_match phrase, -1 */
+	grafi_score_map *titles;       /* filled as computed */
+	sqlite3_int64 title_article;   /* cache of the last title computed */
+	double title_value;
+	bool title_is_exact;
+} TopkScore;
+
+/*
+ * The headline part of the score of an article, as query.c's title map
+ * holds it (graf_rank() on the head table: BM25 of each any_match phrase),
+ * exact when every any_match phrase is one token, else an upper bound.
+ */
+static double
+topkTitle(TopkQuery *q, TopkScore *sc, sqlite3_int64 article, bool *exact)
+{
+	const grafi_rank_model *m = sc->m;
+	double score = 0.0;
+	uint32_t dl = 0;
+
+	if (article == sc->title_article) {
+		*exact = sc->title_is_exact;
+		return sc->title_value;
+	}
+	*exact = q->title_exact;
+	for (int i = 0; i < sc->n_head; i++) {
+		/* the head lists of any_match phrase i, one per token */
+		double tf = -1.0;
+
+		for (int h = 0; h < q->n_heads; h++) {
+			const grafi_posting *pp;
+
+			if (q->heads[h].any != i)
+				continue;
+			pp = topkSeek(&q->heads[h], article);
+			if (!pp) {
+				tf = 0.0;
+				break;
+			}
+			dl = pp->dl;
+			if (tf < 0 || pp->tf < tf)
+				tf = pp->tf;  /* a phrase is at most as frequent as its rarest word */
+		}
+		if (tf > 0) {
+			double k = m->k1 * (1.0 - m->b + m->b * (double)dl / sc->avgdl_head);
+
+			score += 1.0 * grafi_rank_bm25_term(sc->head_idf[i], tf, m->k1, k);
+		}
+	}
+	sc->title_article = article;
+	sc->title_value = score;
+	sc->title_is_exact = *exact;
+	return score;
+}
+
+/*
+ * The value of candidate ROW: exact score or upper bound (*EXACT).  HAS[i]
+ * is set for the positive phrases whose tokens all occur in ROW.
+ */
+static double
+topkValue(TopkQuery *q, TopkScore *sc, sqlite3_int64 row, bool *exact)
+{
+	const grafi_rank_model *m = sc->m;
+	double tf[TOPK_MAX_PHRASES], score = 0.0, k;
+	uint32_t dl = 0;
+	int present = 0;
+	bool title_exact = true;
+
+	*exact = true;
+	for (int i = 0; i < q->n_phrase; i++) {
+		TopkPhrase *ph = &q->phrase[i];
+
+		tf[i] = 0.0;
+		if (ph->negated)
+			continue;
+		for (int t = 0; t < ph->n_tokens; t++) {
+			const grafi_posting *pp = topkSeek(&q->lists[ph->list[t]], row);
+
+			if (!pp) {
+				tf[i] = 0.0;
+				break;
+			}
+			dl = pp->dl;
+			if (t == 0 || pp->tf < tf[i])
+				tf[i] = pp->tf;
+		}
+		if (tf[i] > 0) {
+			present++;
+			if (ph->n_tokens > 1)
+				*exact = false;  /* adjacency unknown: at most the rarest word */
+		}
+	}
+	k = m->k1 * (1.0 - m->b + m->b * (double)dl / sc->avgdl);
+	for (int i = 0; i < q->n_phrase; i++)
+		if (tf[i] > 0)
+			score += (i < m->n_weights ? m->weights[i] : m->default_weight) *
+				 grafi_rank_bm25_term(m->idf[i], tf[i], m->k1, k);
+	if (m->proximity > 0 && present > 1) {
+		/* rank.c: neighbours in the query, found within the window */
+		double prox = 0.0;
+
+		for (int i = 0; i + 1 < q->n_phrase && i + 1 < 32; i++) {
+			int j = i + 1;
+			double wi, wj, tp;
+
+			if (tf[i] == 0 || tf[j] == 0)
+				continue;
+			wi = m->idf[i] * m->default_weight;
+			wj = m->idf[j] * m->default_weight;
+			tp = topkPairBound(tf[i], tf[j], m->phrase_boost);
+			prox += grafi_rank_bm25_term(wi < wj ? wi : wj, tp, m->k1, k);
+		}
+		if (prox > 0) {
+			score += m->proximity * prox;
+			*exact = false;
+		}
+	}
+	if (m->title_weight > 0) {
+		double title = topkTitle(q, sc, GRAFI_ROWID_ARTICLE(row), &title_exact);
+
+		if (!title_exact)
+			*exact = false;
+		score += m->title_weight * title;
+	}
+	return score;
+}
+
+static int
+topkCompareCandRow(const void *a, const void *b)
+{
+	const TopkCand *x = a, *y = b;
+
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* Append the rows of L to the candidate array; false when out of memory. */
+static bool
+topkAppendRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
+{
+	if (*n + l->pl.n > *cap) {
+		size_t ncap = (*n + l->pl.n) * 2;
+		TopkCand *nv = realloc(*c, ncap * sizeof *nv);
+
+		if (!nv)
+			return false;
+		*c = nv;
+		*cap = ncap;
+	}
+	for (size_t r = 0; r < l->pl.n; r++)
+		(*c)[(*n)++].row = l->pl.v[r].row;
+	return true;
+}
+
+/* The candidates: rows with every token of the required phrases (AND), or
+ * of some positive phrase (OR), and no excluded one-token phrase. */
+static graf_status_t
+topkCandidates(TopkQuery *q, TopkScore *sc, TopkCand **out, size_t *n_out)
+{
+	TopkCand *c = NULL;
+	size_t n = 0, cap = 0;
+	int drive = -1;
+	size_t drive_n = SIZE_MAX;
+
+	*out = NULL;
+	*n_out = 0;
+	/* AND: walk the shortest list of a required token (the others are
+	 * tested below).  OR: walk the first token's list of every positive
+	 * phrase, then sort the rows and drop the duplicates. */
+	for (int i = 0; i < q->n_phrase; i++) {
+		TopkPhrase *ph = &q->phrase[i];
+
+		if (ph->negated)
+			continue;
+		if (q->any) {
+			if (!topkAppendRows(&c, &n, &cap, &q->lists[ph->list[0]]))
+				goto nomem;
+			continue;
+		}
+		for (int t = 0; t < ph->n_tokens; t++)
+			if (q->lists[ph->list[t]].pl.n < drive_n) {
+				drive_n = q->lists[ph->list[t]].pl.n;
+				drive = ph->list[t];
+			}
+	}
+	if (!q->any && drive >= 0 && !topkAppendRows(&c, &n, &cap, &q->lists[drive]))
+		goto nomem;
+	if (q->any && n > 1) {
+		size_t u = 0;
+
+		qsort(c, n, sizeof *c, topkCompareCandRow);
+		for (size_t i = 0; i < n; i++)
+			if (u == 0 || c[u - 1].row != c[i].row)
+				c[u++] = c[i];
+		n = u;
+	}
+	/* Keep the rows that really match (every required token, no excluded
+	 * word), with their values. */
+	for (int l = 0; l < q->n_lists; l++)
+		q->lists[l].at = 0;
+	for (int h = 0; h < q->n_heads; h++)
+		q->heads[h].at = 0;
+	{
+		size_t keep = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			sqlite3_int64 row = c[i].row;
+			bool ok = !q->any, any_phrase = false;
+
+			for (int p = 0; p < q->n_phrase; p++) {
+				TopkPhrase *ph = &q->phrase[p];
+				bool all = true;
+
+				for (int t = 0; t < ph->n_tokens && all; t++)
+					all = topkSeek(&q->lists[ph->list[t]], row) != NULL;
+				if (ph->negated) {
+					if (all) {
+						ok = false;
+						any_phrase = false;
+						break;
+					}
+				} else if (q->any) {
+					any_phrase |= all;
+				} else if (!all) {
+					ok = false;
+					break;
+				}
+			}
+			if (q->any)
+				ok = any_phrase;
+			if (!ok)
+				continue;
+			c[keep].row = row;
+			c[keep].value = topkValue(q, sc, row, &c[keep].exact);
+			keep++;
+		}
+		n = keep;
+	}
+	*out = c;
+	*n_out = n;
+	return GRAF_STATUS_OK;
+
+nomem:
+	free(c);
+	return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+}
+
+/* ---------------------------------------------------------- verification -- */
+
+/* What the exact score needs besides the postings: the row's text, read
+ * and tokenized as FTS5 would for graf_rank(). */
+typedef struct TopkVerify {
+	sqlite3_stmt *text;      /* body of one row */
+	grafi_rank_inst *inst;   /* occurrences of the positive phrases */
+	int n_inst, cap_inst;
+	int pos;                 /* token position */
+	const TopkQuery *q;
+	bool nomem;
+} TopkVerify;
+
+/* xToken callback: record where the query's words occur. */
+static int
+topkVerifyToken(void *ctx, int tflags, const char *token, int n_token, int start, int end)
+{
+	TopkVerify *v = ctx;
+
+	if (!(tflags & FTS5_TOKEN_COLOCATED))
+		v->pos++;
+	for (int i = 0; i < v->q->n_phrase; i++) {
+		const TopkPhrase *ph = &v->q->phrase[i];
+
+		if (ph->negated || strncmp(ph->tokens[0], token, (size_t)n_token) != 0 ||
+		    ph->tokens[0][n_token] != '\0')
+			continue;
+		if (v->n_inst == v->cap_inst) {
+			int ncap = v->cap_inst ? v->cap_inst * 2 : 64;
+			grafi_rank_inst *nv = realloc(v->inst, (size_t)ncap * sizeof *nv);
+
+			if (!nv) {
+				v->nomem = true;
+				return SQLITE_NOMEM;
+			}
+			v->inst = nv;
+			v->cap_inst = ncap;
+		}
+		v->inst[v->n_inst].phrase = i;
+		v->inst[v->n_inst].off = v->pos;
+		v->n_inst++;
+	}
+	return SQLITE_OK;
+}
+
+/*
+ * The exact score of candidate ROW: what graf_rank() computes for it, the
+ * same doubles in the same order (rank.c), with the positions read from
+ * the row's text, tokenized by the index's tokenizer as FTS5 does.
+ */
+static graf_status_t
+topkExact(TopkQuery *q, TopkScore *sc, TopkVerify *v, sqlite3_int64 row, double *score)
+{
+	const grafi_rank_model *m = sc->m;
+	double tf[TOPK_MAX_PHRASES], k, total = 0.0;
+	int phrase_size[TOPK_MAX_PHRASES], rc;
+	const char *text;
+	bool title_exact;
+
+	sqlite3_bind_int64(v->text, 1, row);
+	rc = sqlite3_step(v->text);
+	if (rc != SQLITE_ROW) {
+		sqlite3_reset(v->text);
+		return grafi_sqlite_error(q->idx, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc,
+					  "cannot read a paragraph");
+	}
+	text = (const char *)sqlite3_column_text(v->text, 0);
+	v->n_inst = 0;
+	v->pos = -1;
+	v->q = q;
+	rc = text ? grafi_tokenize(q->idx, text, sqlite3_column_bytes(v->text, 0), FTS5_TOKENIZE_AUX,
+				   v, topkVerifyToken)
+		  : SQLITE_NOMEM;
+	sqlite3_reset(v->text);
+	if (rc != SQLITE_OK)
+		return v->nomem || rc == SQLITE_NOMEM
+			       ? grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory")
+			       : grafi_sqlite_error(q->idx, rc, "cannot read a paragraph");
+
+	for (int i = 0; i < q->n_phrase; i++) {
+		tf[i] = 0.0;
+		phrase_size[i] = 1;
+	}
+	for (int i = 0; i < v->n_inst; i++)
+		tf[v->inst[i].phrase] += 1.0;
+	/* the row's length: its tokens, as FTS5 counts them (xColumnSize) */
+	k = m->k1 * (1.0 - m->b + m->b * (double)(v->pos + 1) / sc->avgdl);
+	for (int i = 0; i < q->n_phrase; i++)
+		if (tf[i] > 0)
+			total += (i < m->n_weights ? m->weights[i] : m->default_weight) *
+				 grafi_rank_bm25_term(m->idf[i], tf[i], m->k1, k);
+	if (m->proximity > 0 && v->n_inst > 1) {
+		grafi_rank_sort_inst(v->inst, v->n_inst);
+		total += grafi_rank_proximity(v->inst, v->n_inst, q->n_phrase, phrase_size, m->idf, m,
+					      k);
+	}
+	if (m->title_weight > 0) {
+		double title = topkTitle(q, sc, GRAFI_ROWID_ARTICLE(row), &title_exact);
+
+		if (!grafi_score_map_put(sc->titles, GRAFI_ROWID_ARTICLE(row), title))
+			return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+		total += m->title_weight * title;
+	}
+	*score = total;
+	return GRAF_STATUS_OK;
+}
+
+/* ---------------------------------------------------------- the search -- */
+
+static void
+topkQueryRelease(TopkQuery *q)
+{
+	for (int i = 0; i < q->n_phrase; i++)
+		for (int t = 0; t < q->phrase[i].n_tokens; t++)
+			free(q->phrase[i].tokens[t]);
+	for (int l = 0; l < q->n_lists; l++)
+		free(q->lists[l].pl.v);
+	for (int h = 0; h < q->n_heads; h++) {
+		free(q->heads[h].pl.v);
+		free(q->heads[h].term);
+	}
+	free(q->lists);
+	free(q->heads);
+}
+
+/* Load the postings Q needs: every token's para list; the head lists of the
+ * any_match phrases (read from ANY_MATCH, which lists the positive phrases
+ * in order). */
+static graf_status_t
+topkLoad(TopkQuery *q, TopkScore *sc, const char *any_match)
+{
+	graf_status_t st = GRAF_STATUS_OK;
+	int n_tokens = 0, n_any = 0;
+
+	for (int i = 0; i < q->n_phrase; i++)
+		n_tokens += q->phrase[i].n_tokens;
+	q->lists = calloc((size_t)n_tokens + 1, sizeof *q->lists);
+	q->heads = calloc((size_t)n_tokens + 1, sizeof *q->heads);
+	if (!q->lists || !q->heads)
+		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+	for (int i = 0; i < q->n_phrase && st == GRAF_STATUS_OK; i++)
+		for (int t = 0; t < q->phrase[i].n_tokens && st == GRAF_STATUS_OK; t++)
+			q->phrase[i].list[t] = topkList(q, q->phrase[i].tokens[t], &st);
+	if (st != GRAF_STATUS_OK || sc->m->title_weight <= 0 || !any_match)
+		return st;
+
+	/* any_match is "P1 OR P2 ..." over the positive phrases, in order. */
+	q->title_exact = true;
+	for (int i = 0; i < q->n_phrase; i++) {
+		TopkPhrase *ph = &q->phrase[i];
+
+		sc->any_of[i] = -1;
+		if (ph->negated)
+			continue;
+		sc->any_of[i] = n_any;
+		if (ph->n_tokens > 1)
+			q->title_exact = false;
+		for (int t = 0; t < ph->n_tokens && st == GRAF_STATUS_OK; t++) {
+			TopkList *h = &q->heads[q->n_heads];
+
+			h->term = strdup(ph->tokens[t]);
+			if (!h->term)
+				return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+			h->any = n_any;
+			q->n_heads++;
+			st = topkLoadList(q->idx, GRAFI_TABLE_HEAD, h->term, &h->pl);
+		}
+		n_any++;
+	}
+	return st;
+}
+
+/* True if the headline expression's phrases are the positive phrases, one
+ * for one (query-emit.c writes any_match so), as the title part assumes. */
+static bool
+topkHeadsAgree(const TopkQuery *q, const grafi_topk_input *in)
+{
+	int positive = 0;
+
+	for (int i = 0; i < q->n_phrase; i++)
+		positive += !q->phrase[i].negated;
+	return in->model->title_weight <= 0 || (in->any_match && positive == in->n_head_idf);
+}
+
+graf_status_t
+grafi_topk(graf_index *idx, const grafi_topk_input *in, grafi_topk_hit **out, size_t *n_out,
+	   bool *taken)
+{
+	TopkQuery q = { 0 };
+	TopkScore sc = { 0 };
+	TopkVerify v = { 0 };
+	TopkCand *heap = NULL;
+	grafi_topk_hit *hits = NULL;
+	grafi_score_map *emitted = NULL;
+	size_t n = 0, n_hits = 0;
+	sqlite3_int64 rows = 0, tokens = 0;
+	graf_status_t st = GRAF_STATUS_OK;
+	int rc;
+
+	*out = NULL;
+	*n_out = 0;
+	*taken = false;
+	q.idx = idx;
+	if (!in->match || !in->model->idf || in->want <= 0)
+		return GRAF_STATUS_OK;
+	if (!topkParse(&q, in->match, &st) || q.n_phrase != in->model->n_idf ||
+	    !topkHeadsAgree(&q, in)) {
+		topkQueryRelease(&q);
+		return st;
+	}
+	*taken = true;
+	sc.m = in->model;
+	sc.head_idf = in->head_idf;
+	sc.n_head = in->n_head_idf;
+	sc.titles = in->titles;
+	sc.title_article = -1;
+	rc = grafi_stats_totals(idx, GRAFI_TABLE_PARA, &rows, &tokens);
+	sc.avgdl = rows > 0 ? (double)tokens / (double)rows : 1.0;
+	if (sc.avgdl <= 0)
+		sc.avgdl = 1.0;
+	if (rc == SQLITE_OK)
+		rc = grafi_stats_totals(idx, GRAFI_TABLE_HEAD, &rows, &tokens);
+	sc.avgdl_head = rows > 0 ? (double)tokens / (double)rows : 1.0;
+	if (sc.avgdl_head <= 0)
+		sc.avgdl_head = 1.0;
+	if (rc != SQLITE_OK)
+		st = grafi_sqlite_error(idx, rc, "cannot read the index statistics");
+	if (st == GRAF_STATUS_OK)
+		st = topkLoadCache(idx);
+	if (st == GRAF_STATUS_OK)
+		st = topkLoad(&q, &sc, in->any_match);
+	if (st == GRAF_STATUS_OK)
+		st = topkCandidates(&q, &sc, &heap, &n);
+	if (st != GRAF_STATUS_OK)
+		goto out;
+
+	/* The paragraph reader, prepared only if a bound needs it. */
+	for (size_t i = 0; i < n && !v.text; i++)
+		if (!heap[i].exact) {
+			rc = sqlite3_prepare_v2(idx->db, "SELECT body FROM para WHERE rowid = ?1", -1,
+						&v.text, NULL);
+			if (rc != SQLITE_OK) {
+				st = grafi_sqlite_error(idx, rc, "cannot prepare the top-k search");
+				goto out;
+			}
+		}
+
+	/* Pop best first; a bound is replaced by its exact score and pushed
+	 * back; an exact candidate popped is final. */
+	for (size_t i = n / 2; i-- > 0;)
+		topkSiftDown(heap, n, i);
+	hits = malloc(((size_t)in->want + 1) * sizeof *hits);
+	emitted = in->article_unit ? grafi_score_map_new() : NULL;
+	if (!hits || (in->article_unit && !emitted)) {
+		st = grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	while (n > 0 && n_hits < (size_t)in->want) {
+		TopkCand top = heap[0];
+
+		if (idx->interrupted) {
+			st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "query interrupted");
+			goto out;
+		}
+		if (!top.exact) {
+			double score = 0;
+
+			st = topkExact(&q, &sc, &v, top.row, &score);
+			if (st != GRAF_STATUS_OK)
+				goto out;
+			heap[0].value = score;
+			heap[0].exact = true;
+			topkSiftDown(heap, n, 0);
+			continue;
+		}
+		heap[0] = heap[--n];
+		topkSiftDown(heap, n, 0);
+		if (emitted) {
+			sqlite3_int64 article = GRAFI_ROWID_ARTICLE(top.row);
+
+			if (grafi_score_map_get(emitted, article) > 0)
+				continue;  /* a weaker paragraph of an article already in */
+			if (!grafi_score_map_put(emitted, article, 1.0)) {
+				st = grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+				goto out;
+			}
+		}
+		hits[n_hits].row = top.row;
+		hits[n_hits].score = top.value;
+		n_hits++;
+	}
+	*out = hits;
+	*n_out = n_hits;
+	hits = NULL;
+out:
+	free(hits);
+	free(heap);
+	grafi_score_map_free(emitted);
+	sqlite3_finalize(v.text);
+	free(v.inst);
+	topkQueryRelease(&q);
+	return st;
+}
