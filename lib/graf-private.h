@@ -133,6 +133,16 @@ graf_status_t grafi_register(sqlite3 *db, struct grafi_postings **capture);
 int grafi_tokenizer_register(sqlite3 *db, struct grafi_postings **capture);
 
 /*
+ * The byte ranges of the tokens of TEXT[0..LEN) whose stem is one of
+ * STEMS[0..N_STEMS): what graf_matches() gives for a query of those words
+ * (and no phrase), without running the query.  Appended to *SPANS (*N of
+ * them, *CAP allocated).
+ * @retval SQLITE_OK or an SQLite error code
+ */
+int grafi_match_words(graf_index *idx, const char *text, int len, char *const *stems,
+		      int n_stems, graf_span **spans, size_t *n, size_t *cap);
+
+/*
  * Register graf's FTS5 auxiliary functions on DB:
  *   graf_matches(para)  the byte ranges of the matched tokens in the
  *                       paragraph, as text "start end start end ..."
@@ -268,6 +278,11 @@ bool grafi_postings_dead(const grafi_score_map *tombs, sqlite3_int64 row, sqlite
 typedef struct grafi_postings grafi_postings;
 graf_status_t grafi_postings_begin(graf_index *idx, grafi_postings **out);
 void grafi_capture_row(grafi_postings *p, int table, sqlite3_int64 row);
+/* Before a statement deleting rows of TABLE: their tokens lower the
+ * document frequencies (capture_done after it). */
+void grafi_capture_deletes(grafi_postings *p, int table);
+/* At the start of each tokenization of a document (stem-tokenizer.c). */
+void grafi_capture_text(grafi_postings *p);
 void grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated);
 graf_status_t grafi_capture_done(grafi_postings *p);
 graf_status_t grafi_postings_delete(grafi_postings *p, int table, sqlite3_int64 row);
@@ -287,6 +302,10 @@ typedef struct grafi_topk_input {
 	grafi_score_map *titles;     /* filled with the headline scores used */
 	long want;                   /* hits (or, ARTICLE_UNIT, articles) needed */
 	bool article_unit;
+	char **stems;                /* OUT: the stems of the positive words,
+				      * malloc'ed (caller frees each and the
+				      * array), for highlighting */
+	int n_stems;
 } grafi_topk_input;
 
 typedef struct grafi_topk_hit {
@@ -301,7 +320,7 @@ typedef struct grafi_topk_hit {
  *               takes (then nothing else is set; rank exhaustively)
  * @param out    OUT: malloc'ed hits, *N_OUT of them
  */
-graf_status_t grafi_topk(graf_index *idx, const grafi_topk_input *in, grafi_topk_hit **out,
+graf_status_t grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out,
 			 size_t *n_out, bool *taken);
 
 /* Free IDX's top-k cache. */

@@ -17,8 +17,9 @@
  *                              content): headlines, searched apart from the
  *                              paragraphs so a headline never makes all of
  *                              its article's paragraphs match
- *   post, post_seg, post_tomb  graf's own lists of both tables, for the
- *                              top-k search (postings.c)
+ *   post, post_seg, post_tomb, post_df
+ *                              graf's own lists of both tables and their
+ *                              document frequencies (postings.c)
  *
  * PRAGMA application_id marks the file as graf's, PRAGMA user_version holds
  * GRAFI_SCHEMA_VERSION.
@@ -68,7 +69,9 @@ static const char schema_sql[] =
 	"CREATE TABLE post_seg(id INTEGER PRIMARY KEY, tbl INTEGER NOT NULL,"
 	" postings INTEGER NOT NULL);"
 	"CREATE TABLE post_tomb(tbl INTEGER NOT NULL, row INTEGER NOT NULL,"
-	" seg INTEGER NOT NULL, PRIMARY KEY(tbl, row)) WITHOUT ROWID;";
+	" seg INTEGER NOT NULL, PRIMARY KEY(tbl, row)) WITHOUT ROWID;"
+	"CREATE TABLE post_df(tbl INTEGER NOT NULL, term BLOB NOT NULL, df INTEGER NOT NULL,"
+	" PRIMARY KEY(tbl, term)) WITHOUT ROWID;";
 
 /* True if S is a plain lower-case word: what every Snowball name is, and
  * what may safely go into SQL text. */

@@ -137,3 +137,45 @@ grafi_functions_register(sqlite3 *db)
 		return grafi_fts5_api_error(db);
 	return api->xCreateFunction(api, "graf_matches", NULL, matchesFunction, NULL);
 }
+
+/* State of grafi_match_words(). */
+typedef struct WordsContext {
+	char *const *stems;
+	int n_stems;
+	graf_span **spans;
+	size_t *n, *cap;
+} WordsContext;
+
+static int
+matchWordToken(void *ctx, int tflags, const char *token, int n_token, int start, int end)
+{
+	WordsContext *c = ctx;
+
+	for (int i = 0; i < c->n_stems; i++) {
+		if (strncmp(c->stems[i], token, (size_t)n_token) != 0 || c->stems[i][n_token] != '\0')
+			continue;
+		if (*c->n == *c->cap) {
+			size_t ncap = *c->cap ? *c->cap * 2 : 16;
+			graf_span *nv = realloc(*c->spans, ncap * sizeof *nv);
+
+			if (!nv)
+				return SQLITE_NOMEM;
+			*c->spans = nv;
+			*c->cap = ncap;
+		}
+		(*c->spans)[*c->n].start = (size_t)start;
+		(*c->spans)[*c->n].end = (size_t)end;
+		(*c->n)++;
+		break;
+	}
+	return SQLITE_OK;
+}
+
+int
+grafi_match_words(graf_index *idx, const char *text, int len, char *const *stems, int n_stems,
+		  graf_span **spans, size_t *n, size_t *cap)
+{
+	WordsContext c = { stems, n_stems, spans, n, cap };
+
+	return grafi_tokenize(idx, text, len, FTS5_TOKENIZE_AUX, &c, matchWordToken);
+}

@@ -30,6 +30,12 @@
  *                                   last page)
  *   post_seg(id, tbl, postings)     the segments, oldest first
  *   post_tomb(tbl, row, seg)        deleted rows
+ *   post_df(tbl, term, df)          how many rows hold TERM: kept exact from
+ *                                   the tokens of the rows inserted and of
+ *                                   the rows deleted (FTS5 tokenizes a row
+ *                                   it deletes, and the capture sees it), so
+ *                                   that ranking reads a term's IDF in one
+ *                                   seek (stats.c)
  *
  * A list (data) is a sequence of blocks of at most POST_BLOCK postings:
  *   varint body_bytes, varint count, varint last_article, varint last_para,
@@ -119,11 +125,13 @@ typedef struct PostTerm {
 	bool sorted;             /* rows appended in increasing order */
 	uint64_t row_mark;       /* capture: the row counted in row_slot */
 	size_t row_slot;
-	/* the state before the current file's first posting, for a rollback */
+	long df_delta;           /* rows gained minus rows lost in this run */
+	/* the state before the current file first touched it, for a rollback */
 	uint32_t file_serial;
 	size_t file_n, file_count;
 	sqlite3_int64 file_last_row;
 	bool file_sorted;
+	long file_df_delta;
 } PostTerm;
 
 /* The terms of the row being inserted. */
@@ -148,13 +156,14 @@ struct grafi_postings {
 	PostTable table[GRAFI_TABLE_LAST];
 	/* the row being captured */
 	int row_table;           /* -1: capture off */
+	bool deleting;           /* the rows tokenized are being deleted */
 	sqlite3_int64 row;
 	uint64_t row_serial;     /* counts captured rows: PostTerm.row_mark */
 	int row_tokens;
 	RowTerm *row_terms;
 	size_t row_n, row_cap;
 	graf_status_t status;    /* sticky failure of the capture */
-	sqlite3_stmt *put_post, *put_seg, *put_tomb;
+	sqlite3_stmt *put_post, *put_seg, *put_tomb, *put_df, *drop_df;
 };
 
 static uint32_t
@@ -235,6 +244,29 @@ postTermsFree(grafi_postings *p, int table)
 	t->bytes = 0;
 }
 
+/* Remember PT's state before the current file first changes it. */
+static void
+postTouch(PostTerm *pt, uint32_t serial)
+{
+	if (pt->file_serial == serial)
+		return;
+	pt->file_serial = serial;
+	pt->file_n = pt->n;
+	pt->file_count = pt->count;
+	pt->file_last_row = pt->last_row;
+	pt->file_sorted = pt->sorted;
+	pt->file_df_delta = pt->df_delta;
+}
+
+void
+grafi_capture_text(grafi_postings *p)
+{
+	/* Each tokenization of a deleted row is one row: count its terms
+	 * once each. */
+	if (p && p->row_table >= 0 && p->deleting)
+		p->row_serial++;
+}
+
 void
 grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated)
 {
@@ -250,6 +282,15 @@ grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colo
 	pt = postTermGet(p, p->row_table, token, n_token);
 	if (!pt) {
 		p->status = GRAF_STATUS_NOMEM;
+		return;
+	}
+	if (p->deleting) {
+		/* a row going away: one document fewer for each of its terms */
+		if (pt->row_mark != p->row_serial) {
+			pt->row_mark = p->row_serial;
+			postTouch(pt, p->serial);
+			pt->df_delta--;
+		}
 		return;
 	}
 	if (pt->row_mark == p->row_serial) {
@@ -275,11 +316,22 @@ grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colo
 }
 
 void
+grafi_capture_deletes(grafi_postings *p, int table)
+{
+	if (!p)
+		return;
+	p->row_table = table;
+	p->deleting = true;
+	p->row_serial++;
+}
+
+void
 grafi_capture_row(grafi_postings *p, int table, sqlite3_int64 row)
 {
 	if (!p)
 		return;
 	p->row_table = table;
+	p->deleting = false;
 	p->row = row;
 	p->row_serial++;
 	p->row_tokens = 0;
@@ -297,13 +349,7 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	uint64_t zz = d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-d) << 1) - 1;
 	size_t before = pt->n;
 
-	if (pt->file_serial != serial) {
-		pt->file_serial = serial;
-		pt->file_n = pt->n;
-		pt->file_count = pt->count;
-		pt->file_last_row = pt->last_row;
-		pt->file_sorted = pt->sorted;
-	}
+	postTouch(pt, serial);
 	if (pt->n + 32 > pt->cap) {
 		size_t ncap = pt->cap ? pt->cap * 2 : 16;
 		unsigned char *nb;
@@ -323,6 +369,7 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	pt->n += postPutVarint(pt->buf + pt->n, tf);
 	pt->n += postPutVarint(pt->buf + pt->n, dl);
 	pt->count++;
+	pt->df_delta++;
 	pt->last_row = row;
 	t->bytes += pt->n - before;
 	t->postings++;
@@ -338,7 +385,7 @@ grafi_capture_done(grafi_postings *p)
 		return GRAF_STATUS_OK;
 	table = p->row_table;
 	p->row_table = -1;
-	if (p->status != GRAF_STATUS_OK || table < 0)
+	if (p->status != GRAF_STATUS_OK || table < 0 || p->deleting)
 		return p->status;
 	for (size_t i = 0; i < p->row_n; i++)
 		if (!postAppend(p->row_terms[i].term, &p->table[table], p->serial, p->row,
@@ -492,6 +539,10 @@ grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out)
 static const char put_post_sql[] =
 	"INSERT INTO post(tbl, term, seg, chunk, n, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
 static const char put_seg_sql[] = "INSERT INTO post_seg(tbl, postings) VALUES(?1, ?2)";
+static const char put_df_sql[] =
+	"INSERT INTO post_df(tbl, term, df) VALUES(?1, ?2, ?3) "
+	"ON CONFLICT(tbl, term) DO UPDATE SET df = df + excluded.df";
+static const char drop_df_sql[] = "DELETE FROM post_df WHERE tbl = ?1 AND df <= 0";
 static const char put_tomb_sql[] =
 	"INSERT OR REPLACE INTO post_tomb(tbl, row, seg) VALUES(?1, ?2, ?3)";
 
@@ -548,6 +599,35 @@ postWriteList(grafi_postings *p, int table, const void *term, int term_len, sqli
 	return rc;
 }
 
+/* Add the document-frequency changes of TABLE's terms to post_df. */
+static int
+postWriteFrequencies(grafi_postings *p, int table)
+{
+	PostTable *t = &p->table[table];
+	int rc = SQLITE_OK;
+
+	for (size_t k = 0; k < t->cap && rc == SQLITE_OK; k++) {
+		PostTerm *pt = t->slots[k];
+
+		if (!pt || pt->df_delta == 0)
+			continue;
+		sqlite3_bind_int(p->put_df, 1, table);
+		sqlite3_bind_blob(p->put_df, 2, pt->term, pt->len, SQLITE_STATIC);
+		sqlite3_bind_int64(p->put_df, 3, pt->df_delta);
+		rc = sqlite3_step(p->put_df);
+		sqlite3_reset(p->put_df);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		pt->df_delta = 0;
+	}
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int(p->drop_df, 1, table);
+		rc = sqlite3_step(p->drop_df);
+		sqlite3_reset(p->drop_df);
+		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+	}
+	return rc;
+}
+
 /* Write TABLE's in-memory postings as a new segment, and forget them. */
 static graf_status_t
 postFlushTable(grafi_postings *p, int table)
@@ -561,8 +641,15 @@ postFlushTable(grafi_postings *p, int table)
 	sqlite3_int64 seg;
 	int rc;
 
-	if (t->postings == 0)
+	if (t->n == 0)
 		return GRAF_STATUS_OK;
+	if (t->postings == 0) {
+		/* deletions only: no segment, the document frequencies */
+		rc = postWriteFrequencies(p, table);
+		postTermsFree(p, table);
+		return rc == SQLITE_OK ? GRAF_STATUS_OK
+				       : grafi_sqlite_error(idx, rc, "cannot write postings");
+	}
 	sqlite3_bind_int(p->put_seg, 1, table);
 	sqlite3_bind_int64(p->put_seg, 2, t->postings);
 	rc = sqlite3_step(p->put_seg);
@@ -600,6 +687,8 @@ postFlushTable(grafi_postings *p, int table)
 			qsort(v, pt->count, sizeof *v, postComparePosting);
 		rc = postWriteList(p, table, pt->term, pt->len, seg, v, pt->count, &buf);
 	}
+	if (rc == SQLITE_OK)
+		rc = postWriteFrequencies(p, table);
 	free(terms);
 	free(v);
 	free(buf.p);
@@ -640,6 +729,10 @@ grafi_postings_begin(graf_index *idx, grafi_postings **out)
 		rc = sqlite3_prepare_v2(idx->db, put_seg_sql, -1, &p->put_seg, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(idx->db, put_tomb_sql, -1, &p->put_tomb, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db, put_df_sql, -1, &p->put_df, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(idx->db, drop_df_sql, -1, &p->drop_df, NULL);
 	if (rc != SQLITE_OK) {
 		grafi_postings_free(p);
 		return grafi_sqlite_error(idx, rc, "cannot prepare postings");
@@ -670,6 +763,7 @@ grafi_postings_file(grafi_postings *p, bool failed)
 				pt->count = pt->file_count;
 				pt->last_row = pt->file_last_row;
 				pt->sorted = pt->file_sorted;
+				pt->df_delta = pt->file_df_delta;
 			}
 		}
 		p->status = GRAF_STATUS_OK;
@@ -903,5 +997,7 @@ grafi_postings_free(grafi_postings *p)
 	sqlite3_finalize(p->put_post);
 	sqlite3_finalize(p->put_seg);
 	sqlite3_finalize(p->put_tomb);
+	sqlite3_finalize(p->put_df);
+	sqlite3_finalize(p->drop_df);
 	free(p);
 }

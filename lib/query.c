@@ -31,6 +31,8 @@ struct graf_query {
 	double *idf;                 /* per phrase of the ranked expression */
 	grafi_topk_hit *fast;        /* the top-k shortcut's hits, best first */
 	size_t n_fast, fast_at;
+	char **stems;                /* its positive words, for highlighting */
+	int n_stems;
 	double *head_idf;            /* per phrase of the headline expression */
 	graf_status_t status;
 	bool done;                   /* the ranking ran out: no more hits */
@@ -239,6 +241,9 @@ queryFree(graf_query *q)
 	free(q->idf);
 	free(q->head_idf);
 	free(q->fast);
+	for (int i = 0; i < q->n_stems; i++)
+		free(q->stems[i]);
+	free(q->stems);
 	queryClearContext(q);
 	free(q->ctx);
 	grafi_compiled_query_release(&q->cq);
@@ -378,6 +383,19 @@ queryLoadArticle(graf_query *q, sqlite3_int64 id)
 	return GRAF_STATUS_OK;
 }
 
+/* Q->hit's matches in Q->body from the top-k search's words. */
+static int
+queryMatchWords(graf_query *q)
+{
+	size_t n = 0;
+	int rc = grafi_match_words(q->idx, q->body, (int)strlen(q->body), q->stems, q->n_stems,
+				   &q->spans, &n, &q->spans_cap);
+
+	q->hit.matches = q->spans;
+	q->hit.n_matches = n;
+	return rc;
+}
+
 /* Fill Q->hit's text and matches for paragraph ROWID. */
 static graf_status_t
 queryLoadText(graf_query *q, sqlite3_int64 rowid)
@@ -391,6 +409,9 @@ queryLoadText(graf_query *q, sqlite3_int64 rowid)
 
 		if (!queryCopyColumn(q->text, 0, &q->body))
 			rc = SQLITE_NOMEM;
+		else if (q->fast && (q->opts.fields & GRAF_HIT_MATCHES))
+			/* the top-k search's words: no FTS5 query per hit */
+			rc = queryMatchWords(q);
 		else if (!(spans = grafi_column_text(q->text, 1)) || queryParseSpans(q, spans))
 			rc = SQLITE_NOMEM;
 		else
@@ -764,6 +785,8 @@ queryTopk(graf_query *q)
 	in.want = q->opts.offset + q->opts.limit;
 	in.article_unit = q->opts.unit == GRAF_UNIT_ARTICLE;
 	q->status = grafi_topk(q->idx, &in, &q->fast, &q->n_fast, &taken);
+	q->stems = in.stems;
+	q->n_stems = in.n_stems;
 	if (q->status != GRAF_STATUS_OK || !taken) {
 		/* not taken: the exhaustive ranking computes its own map */
 		grafi_score_map_free(q->titles);
@@ -822,7 +845,7 @@ queryPrepare(graf_query *q)
 		     : sqlite3_prepare_v2(db, query_sql[queryKind(&q->cq)].rank, -1, &q->rank, NULL);
 	/* Offsets need the MATCH (graf_matches() reads its phrase
 	 * instances); plain text is a cheaper rowid lookup. */
-	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match)
+	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match && !q->fast)
 		rc = sqlite3_prepare_v2(db, text_sql_match, -1, &q->text, NULL);
 	else if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_ALL))
 		rc = sqlite3_prepare_v2(db, text_sql_plain, -1, &q->text, NULL);

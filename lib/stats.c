@@ -4,7 +4,8 @@
  * FTS5's bm25() learns each phrase's document frequency by running the phrase
  * over the whole table (xQueryPhrase), a cost that grows with the phrase's
  * frequency and is paid again by every query.  graf reads a word's frequency
- * from the index vocabulary instead (fts5vocab, one b-tree seek), and gives a
+ * from the frequencies graf keeps beside its lists instead (post_df, one
+ * b-tree seek; postings.c), and gives a
  * phrase the sum of its words' IDFs, as if they were independent.  So the
  * statistics of a query cost a few seeks, whatever its words, and every way
  * of ranking (the full scan and the top-k shortcut) uses the same numbers.
@@ -31,17 +32,11 @@ typedef struct StatsToken {
 	int rc;
 } StatsToken;
 
-static const char *const vocab_sql[GRAFI_TABLE_LAST][2] = {
-	[GRAFI_TABLE_PARA] = {
-		"SELECT doc FROM temp.graf_vocab_para WHERE term = ?1",
-		"SELECT coalesce(sum(doc), 0) FROM temp.graf_vocab_para "
-		"WHERE term >= ?1 AND term < ?1 || x'f48fbfbf'",
-	},
-	[GRAFI_TABLE_HEAD] = {
-		"SELECT doc FROM temp.graf_vocab_head WHERE term = ?1",
-		"SELECT coalesce(sum(doc), 0) FROM temp.graf_vocab_head "
-		"WHERE term >= ?1 AND term < ?1 || x'f48fbfbf'",
-	},
+/* A term's document frequency, and the sum over the terms starting with a
+ * prefix (?1 the prefix, ?2 the prefix followed by U+10FFFF's bytes). */
+static const char *const df_sql[2] = {
+	"SELECT df FROM post_df WHERE tbl = ?3 AND term = ?1",
+	"SELECT coalesce(sum(df), 0) FROM post_df WHERE tbl = ?3 AND term >= ?1 AND term < ?2",
 };
 
 static const char *const table_name[GRAFI_TABLE_LAST] = {
@@ -49,7 +44,7 @@ static const char *const table_name[GRAFI_TABLE_LAST] = {
 	[GRAFI_TABLE_HEAD] = "head",
 };
 
-/* Prepare (once per connection) the vocabulary statements of IDX. */
+/* Prepare (once per connection) the frequency statements of IDX. */
 static int
 statsPrepare(graf_index *idx)
 {
@@ -57,16 +52,9 @@ statsPrepare(graf_index *idx)
 
 	if (idx->vocab[0][0])
 		return SQLITE_OK;
-	rc = sqlite3_exec(idx->db,
-			  "CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_vocab_para "
-			  "USING fts5vocab(main, 'para', 'row');"
-			  "CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_vocab_head "
-			  "USING fts5vocab(main, 'head', 'row');",
-			  NULL, NULL, NULL);
-	for (int t = 0; rc == SQLITE_OK && t < GRAFI_TABLE_LAST; t++)
-		for (int k = 0; rc == SQLITE_OK && k < 2; k++)
-			rc = sqlite3_prepare_v3(idx->db, vocab_sql[t][k], -1, SQLITE_PREPARE_PERSISTENT,
-						&idx->vocab[t][k], NULL);
+	for (int k = 0; rc == SQLITE_OK && k < 2; k++)
+		rc = sqlite3_prepare_v3(idx->db, df_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
+					&idx->vocab[0][k], NULL);
 	if (rc != SQLITE_OK)
 		grafi_stats_release(idx);
 	return rc;
@@ -86,13 +74,23 @@ int
 grafi_stats_df(graf_index *idx, int table, const char *term, int len, bool prefix,
 	       sqlite3_int64 *df)
 {
+	unsigned char upper[256 + 4];
 	sqlite3_stmt *stmt;
 	int rc = statsPrepare(idx);
 
 	if (rc != SQLITE_OK)
 		return rc;
-	stmt = idx->vocab[table][prefix];
-	sqlite3_bind_text(stmt, 1, term, len, SQLITE_STATIC);
+	stmt = idx->vocab[0][prefix];
+	sqlite3_bind_blob(stmt, 1, term, len, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 3, table);
+	if (prefix) {
+		/* every term starting with TERM sorts below TERM + U+10FFFF */
+		int n = len < 256 ? len : 256;
+
+		memcpy(upper, term, (size_t)n);
+		memcpy(upper + n, "\xf4\x8f\xbf\xbf", 4);
+		sqlite3_bind_blob(stmt, 2, upper, n + 4, SQLITE_STATIC);
+	}
 	rc = sqlite3_step(stmt);
 	*df = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
 	sqlite3_reset(stmt);

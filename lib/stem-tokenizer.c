@@ -280,6 +280,8 @@ stemTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n_tex
 		.flags = flags,
 	};
 
+	if ((flags & FTS5_TOKENIZE_DOCUMENT) && tok->capture && *tok->capture)
+		grafi_capture_text(*tok->capture);
 	return tok->parent.xTokenize(tok->parent_instance, &c, flags, text, n_text, stemToken);
 }
 

@@ -549,14 +549,6 @@ topkValue(TopkQuery *q, TopkScore *sc, sqlite3_int64 row, bool *exact)
 	return score;
 }
 
-static int
-topkCompareCandRow(const void *a, const void *b)
-{
-	const TopkCand *x = a, *y = b;
-
-	return (x->row > y->row) - (x->row < y->row);
-}
-
 /* Append the rows of L to the candidate array; false when out of memory. */
 static bool
 topkAppendRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
@@ -574,6 +566,40 @@ topkAppendRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
 		(*c)[(*n)++].row = l->pl.v[r].row;
 	return true;
 }
+
+/* Merge the rows of L into the sorted candidate array (a union, in row
+ * order, without duplicates); false when out of memory. */
+static bool
+topkMergeRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
+{
+	size_t i, j = 0, k = 0, total = *n + l->pl.n;
+	TopkCand *merged;
+
+	if (*n == 0)
+		return topkAppendRows(c, n, cap, l);
+	merged = malloc((total ? total : 1) * sizeof *merged);
+	if (!merged)
+		return false;
+	for (i = 0; i < *n || j < l->pl.n;) {
+		sqlite3_int64 row;
+
+		if (j >= l->pl.n || (i < *n && (*c)[i].row < l->pl.v[j].row))
+			row = (*c)[i++].row;
+		else if (i >= *n || l->pl.v[j].row < (*c)[i].row)
+			row = l->pl.v[j++].row;
+		else {
+			row = (*c)[i++].row;
+			j++;
+		}
+		merged[k++].row = row;
+	}
+	free(*c);
+	*c = merged;
+	*n = k;
+	*cap = total ? total : 1;
+	return true;
+}
+
 
 /* The candidates: rows with every token of the required phrases (AND), or
  * of some positive phrase (OR), and no excluded one-token phrase. */
@@ -596,7 +622,7 @@ topkCandidates(TopkQuery *q, TopkScore *sc, TopkCand **out, size_t *n_out)
 		if (ph->negated)
 			continue;
 		if (q->any) {
-			if (!topkAppendRows(&c, &n, &cap, &q->lists[ph->list[0]]))
+			if (!topkMergeRows(&c, &n, &cap, &q->lists[ph->list[0]]))
 				goto nomem;
 			continue;
 		}
@@ -608,15 +634,6 @@ topkCandidates(TopkQuery *q, TopkScore *sc, TopkCand **out, size_t *n_out)
 	}
 	if (!q->any && drive >= 0 && !topkAppendRows(&c, &n, &cap, &q->lists[drive]))
 		goto nomem;
-	if (q->any && n > 1) {
-		size_t u = 0;
-
-		qsort(c, n, sizeof *c, topkCompareCandRow);
-		for (size_t i = 0; i < n; i++)
-			if (u == 0 || c[u - 1].row != c[i].row)
-				c[u++] = c[i];
-		n = u;
-	}
 	/* Keep the rows that really match (every required token, no excluded
 	 * word), with their values. */
 	for (int l = 0; l < q->n_lists; l++)
@@ -853,7 +870,7 @@ topkHeadsAgree(const TopkQuery *q, const grafi_topk_input *in)
 }
 
 graf_status_t
-grafi_topk(graf_index *idx, const grafi_topk_input *in, grafi_topk_hit **out, size_t *n_out,
+grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *n_out,
 	   bool *taken)
 {
 	TopkQuery q = { 0 };
@@ -959,6 +976,22 @@ grafi_topk(graf_index *idx, const grafi_topk_input *in, grafi_topk_hit **out, si
 		hits[n_hits].score = top.value;
 		n_hits++;
 	}
+	/* the positive words, for highlighting without FTS5 (match.c) */
+	in->stems = calloc((size_t)q.n_phrase + 1, sizeof *in->stems);
+	if (!in->stems) {
+		st = grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	in->n_stems = 0;
+	for (int i = 0; i < q.n_phrase; i++)
+		if (!q.phrase[i].negated) {
+			in->stems[in->n_stems] = strdup(q.phrase[i].tokens[0]);
+			if (!in->stems[in->n_stems]) {
+				st = grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+				goto out;
+			}
+			in->n_stems++;
+		}
 	*out = hits;
 	*n_out = n_hits;
 	hits = NULL;

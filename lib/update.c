@@ -234,9 +234,13 @@ updateDeleteContent(Update *u, sqlite3_int64 id)
 	updateTombstones(u, id);
 	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 1, GRAFI_ROWID(id, 0));
 	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 2, GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS));
+	grafi_capture_deletes(u->postings, GRAFI_TABLE_PARA);
 	updateRun(u, STMT_PARA_DELETE);
+	grafi_capture_done(u->postings);
 	updateBindId(u, STMT_HEAD_DELETE, id);
+	grafi_capture_deletes(u->postings, GRAFI_TABLE_HEAD);
 	updateRun(u, STMT_HEAD_DELETE);
+	grafi_capture_done(u->postings);
 }
 
 /* Run the INSERT statement WHICH of ROW into TABLE, its tokens captured for
