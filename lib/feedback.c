@@ -104,23 +104,6 @@ feedbackUseful(const char *stem)
 	return n >= 2 && strspn(stem, "0123456789.,") < n;
 }
 
-/* OUT: *DF, the number of paragraphs containing STEM (fts5vocab).
- * @retval SQLITE_OK or the error of the lookup (kept: out of memory is not
- * an SQLite error). */
-static int
-feedbackDocFreq(sqlite3_stmt *vocab, const char *stem, sqlite3_int64 *df)
-{
-	int rc;
-
-	*df = 0;
-	sqlite3_bind_text(vocab, 1, stem, -1, SQLITE_STATIC);
-	rc = sqlite3_step(vocab);
-	if (rc == SQLITE_ROW)
-		*df = sqlite3_column_int64(vocab, 0);
-	sqlite3_reset(vocab);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
-}
-
 void
 grafi_feedback_terms_free(grafi_fb_term *terms, size_t n)
 {
@@ -137,7 +120,6 @@ grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
 		     sqlite3_int64 n_rows, grafi_fb_term **out, size_t *n_out)
 {
 	Collect c = { 0 };
-	sqlite3_stmt *vocab = NULL;
 	grafi_fb_term *terms = NULL;
 	size_t merged = 0, chosen = 0;
 	double total = 0.0, sum = 0.0, *doc_weight = NULL;
@@ -186,17 +168,6 @@ grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
 	c.n = merged;
 	qsort(c.v, c.n, sizeof *c.v, feedbackCompareWeight);
 
-	rc = sqlite3_exec(idx->db,
-			  "CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_para_vocab "
-			  "USING fts5vocab(main, 'para', 'row')",
-			  NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, "SELECT doc FROM temp.graf_para_vocab WHERE term = ?1",
-					-1, &vocab, NULL);
-	if (rc != SQLITE_OK) {
-		st = grafi_sqlite_error(idx, rc, "cannot read the vocabulary");
-		goto out;
-	}
 	terms = calloc(n_terms ? n_terms : 1, sizeof *terms);
 	if (!terms) {
 		st = grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
@@ -208,7 +179,7 @@ grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
 
 		if (!feedbackUseful(t->stem))
 			continue;
-		rc = feedbackDocFreq(vocab, t->stem, &df);
+		rc = grafi_stats_df(idx, GRAFI_TABLE_PARA, t->stem, (int)strlen(t->stem), false, &df);
 		if (rc != SQLITE_OK) {
 			st = grafi_sqlite_error(idx, rc, "cannot read the vocabulary");
 			goto out;
@@ -233,7 +204,6 @@ grafi_feedback_terms(graf_index *idx, const grafi_fb_doc *docs, size_t n_docs,
 	terms = NULL;
 out:
 	free(doc_weight);
-	sqlite3_finalize(vocab);
 	grafi_feedback_terms_free(terms, chosen);
 	for (size_t i = 0; i < c.n; i++)
 		free(c.v[i].stem);
