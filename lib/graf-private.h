@@ -67,6 +67,10 @@ struct graf_index {
 	Fts5Tokenizer *tokenizer;    /* the index's tokenizer, for queries */
 	sqlite3_stmt *vocab[GRAFI_TABLE_LAST][2];  /* stats.c: df of a term,
 						     * of a prefix */
+	struct {                     /* statements kept between queries */
+		const char *sql;             /* static text: compared by address */
+		sqlite3_stmt *stmt;
+	} stmts[16];
 	struct grafi_postings *capture;  /* during an update: where the
 					  * tokenizer sends document tokens */
 	struct {                     /* topk.c's cache, per connection */
@@ -78,6 +82,21 @@ struct graf_index {
 	fts5_tokenizer tokenizer_methods;
 	char errmsg[1024];           /* last failure, one line */
 };
+
+/*
+ * A prepared statement of the static text SQL: one kept by IDX from an
+ * earlier query when there is one free, else a new one.  Give it back with
+ * grafi_stmt_give() (never finalize it).  Preparing costs more than many a
+ * query: batch runs reuse them.
+ * @retval SQLITE_OK or the error of sqlite3_prepare_v2()
+ */
+int grafi_stmt_take(graf_index *idx, const char *sql, sqlite3_stmt **out);
+
+/* Return STMT (from grafi_stmt_take) to IDX, reset; NULL is a no-op. */
+void grafi_stmt_give(graf_index *idx, const char *sql, sqlite3_stmt *stmt);
+
+/* Finalize the statements IDX keeps. */
+void grafi_stmt_release(graf_index *idx);
 
 /* Run SQL (no result rows) on IDX; on failure record "WHAT: <message>". */
 graf_status_t grafi_exec(graf_index *idx, const char *sql, const char *what);

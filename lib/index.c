@@ -93,6 +93,7 @@ indexFree(graf_index *idx)
 	if (!idx)
 		return;
 	grafi_query_close_all(idx);
+	grafi_stmt_release(idx);
 	grafi_stats_release(idx);
 	grafi_topk_release(idx);
 	grafi_tokenizer_release(idx);
@@ -468,4 +469,51 @@ graf_index_interrupt(graf_index *idx)
 	idx->interrupted = 1;
 	if (idx->db)
 		sqlite3_interrupt(idx->db);
+}
+
+int
+grafi_stmt_take(graf_index *idx, const char *sql, sqlite3_stmt **out)
+{
+	size_t n = sizeof idx->stmts / sizeof idx->stmts[0];
+
+	for (size_t i = 0; i < n; i++)
+		if (idx->stmts[i].sql == sql && idx->stmts[i].stmt) {
+			*out = idx->stmts[i].stmt;
+			idx->stmts[i].stmt = NULL;
+			return SQLITE_OK;
+		}
+	return sqlite3_prepare_v3(idx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+}
+
+void
+grafi_stmt_give(graf_index *idx, const char *sql, sqlite3_stmt *stmt)
+{
+	size_t n = sizeof idx->stmts / sizeof idx->stmts[0];
+
+	if (!stmt)
+		return;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	for (size_t i = 0; i < n; i++)
+		if (idx->stmts[i].sql == sql && !idx->stmts[i].stmt) {
+			idx->stmts[i].stmt = stmt;
+			return;
+		}
+	for (size_t i = 0; i < n; i++)
+		if (!idx->stmts[i].sql) {
+			idx->stmts[i].sql = sql;
+			idx->stmts[i].stmt = stmt;
+			return;
+		}
+	sqlite3_finalize(stmt);
+}
+
+void
+grafi_stmt_release(graf_index *idx)
+{
+	for (size_t i = 0; i < sizeof idx->stmts / sizeof idx->stmts[0]; i++) {
+		sqlite3_finalize(idx->stmts[i].stmt);
+		idx->stmts[i].stmt = NULL;
+		idx->stmts[i].sql = NULL;
+	}
 }

@@ -20,23 +20,6 @@
 
 #include "out.h"
 
-/* Digits that print SCORE exactly and no more (see graf_format_score). */
-static int
-jsonScorePrecision(double score)
-{
-	char buf[32];
-
-	graf_format_score(score, buf);
-	for (int p = 1; p <= 17; p++) {
-		char probe[32];
-
-		snprintf(probe, sizeof probe, "%.*g", p, score);
-		if (strcmp(probe, buf) == 0)
-			return p;
-	}
-	return 17;
-}
-
 /* The context paragraphs P[0..N) as an array of {paragraph, text}. */
 static json_t *
 jsonParagraphs(const graf_paragraph *p, size_t n)
@@ -80,7 +63,7 @@ jsonHit(graf_output *o, const graf_hit *hit)
 		json_object_set_new(obj, "after", jsonParagraphs(hit->after, hit->n_after));
 	}
 	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
-			       JSON_REAL_PRECISION(jsonScorePrecision(hit->score)));
+			       JSON_REAL_PRECISION(out_score_digits(hit->score)));
 	if (line) {
 		fputs(line, o->out);
 		fputc('\n', o->out);

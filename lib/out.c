@@ -72,15 +72,27 @@ graf_output_free(graf_output *o)
 	free(o);
 }
 
+int
+out_score_digits(double value)
+{
+	/* %.17g always reads back exactly but prints noise (3.4370000000000001);
+	 * the first precision that reads back is the shortest exact form.
+	 * Scores are sums of logarithms and fractions: they need 15 digits at
+	 * least, nearly always 16 or 17, so the search starts at 15 (%g drops
+	 * trailing zeros, so shorter values print short at 15 too). */
+	char buf[32];
+
+	for (int precision = 15; precision < 17; precision++) {
+		snprintf(buf, sizeof buf, "%.*g", precision, value);
+		if (strtod(buf, NULL) == value)
+			return precision;
+	}
+	return 17;
+}
+
 char *
 graf_format_score(double value, char buf[32])
 {
-	/* %.17g always reads back exactly but prints noise (3.4370000000000001);
-	 * the first precision that reads back is the shortest exact form. */
-	for (int precision = 6; precision <= 17; precision++) {
-		snprintf(buf, 32, "%.*g", precision, value);
-		if (strtod(buf, NULL) == value)
-			break;
-	}
+	snprintf(buf, 32, "%.*g", out_score_digits(value), value);
 	return buf;
 }

@@ -30,6 +30,9 @@ struct graf_output {
 	void *state;
 };
 
+/* Digits (15 to 17) that print VALUE exactly and no more. */
+int out_score_digits(double value);
+
 /* Constructors: fill O's vtable (and state); false when out of memory. */
 bool out_text_init(graf_output *o);
 bool out_json_init(graf_output *o);

@@ -22,6 +22,8 @@ struct graf_query {
 	char *query_text;            /* the query as given (for suggestions) */
 	grafi_compiled_query cq;
 	sqlite3_stmt *rank;          /* (rowid, score), best first */
+	const char *rank_sql;        /* its text (statements are kept by text) */
+	const char *text_sql;        /* the text of TEXT */
 	sqlite3_stmt *text;          /* (body, matches) of one rowid */
 	sqlite3_stmt *article;       /* (docid, path, title) of one article */
 	sqlite3_stmt *context;       /* (rowid, body) of a range of paragraphs */
@@ -232,10 +234,10 @@ queryClearContext(graf_query *q)
 static void
 queryFree(graf_query *q)
 {
-	sqlite3_finalize(q->rank);
-	sqlite3_finalize(q->text);
-	sqlite3_finalize(q->article);
-	sqlite3_finalize(q->context);
+	grafi_stmt_give(q->idx, q->rank_sql, q->rank);
+	grafi_stmt_give(q->idx, q->text_sql, q->text);
+	grafi_stmt_give(q->idx, article_sql, q->article);
+	grafi_stmt_give(q->idx, context_sql, q->context);
 	grafi_score_map_free(q->titles);
 	free(q->fb_weights);
 	free(q->idf);
@@ -811,7 +813,6 @@ queryTopk(graf_query *q)
 static graf_status_t
 queryPrepare(graf_query *q)
 {
-	sqlite3 *db = q->idx->db;
 	long limit = q->opts.limit > 0 ? q->opts.limit : -1;
 	long offset = q->opts.offset;
 	int rc;
@@ -841,18 +842,24 @@ queryPrepare(graf_query *q)
 		if (st != GRAF_STATUS_OK)
 			return q->status = st;
 	}
-	rc = q->fast ? SQLITE_OK
-		     : sqlite3_prepare_v2(db, query_sql[queryKind(&q->cq)].rank, -1, &q->rank, NULL);
+	if (!q->fast) {
+		q->rank_sql = query_sql[queryKind(&q->cq)].rank;
+		rc = grafi_stmt_take(q->idx, q->rank_sql, &q->rank);
+	} else {
+		rc = SQLITE_OK;
+	}
 	/* Offsets need the MATCH (graf_matches() reads its phrase
 	 * instances); plain text is a cheaper rowid lookup. */
-	if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match && !q->fast)
-		rc = sqlite3_prepare_v2(db, text_sql_match, -1, &q->text, NULL);
-	else if (rc == SQLITE_OK && (q->opts.fields & GRAF_HIT_ALL))
-		rc = sqlite3_prepare_v2(db, text_sql_plain, -1, &q->text, NULL);
+	if ((q->opts.fields & GRAF_HIT_MATCHES) && q->cq.match && !q->fast)
+		q->text_sql = text_sql_match;
+	else if (q->opts.fields & GRAF_HIT_ALL)
+		q->text_sql = text_sql_plain;
+	if (rc == SQLITE_OK && q->text_sql)
+		rc = grafi_stmt_take(q->idx, q->text_sql, &q->text);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, article_sql, -1, &q->article, NULL);
+		rc = grafi_stmt_take(q->idx, article_sql, &q->article);
 	if (rc == SQLITE_OK && q->opts.context > 0)
-		rc = sqlite3_prepare_v2(db, context_sql, -1, &q->context, NULL);
+		rc = grafi_stmt_take(q->idx, context_sql, &q->context);
 	if (rc != SQLITE_OK)
 		return queryFail(q, rc, "cannot prepare query");
 	if (q->cq.match && q->text)  /* text_sql_plain ignores ?1 */

@@ -478,42 +478,21 @@ topkTitle(TopkQuery *q, TopkScore *sc, sqlite3_int64 article, bool *exact)
 }
 
 /*
- * The value of candidate ROW: exact score or upper bound (*EXACT).  HAS[i]
- * is set for the positive phrases whose tokens all occur in ROW.
+ * The value of candidate ROW, whose phrases occur TF[i] times (0: absent)
+ * in a row of DL tokens: its exact score or an upper bound (*EXACT).
  */
 static double
-topkValue(TopkQuery *q, TopkScore *sc, sqlite3_int64 row, bool *exact)
+topkValue(TopkQuery *q, TopkScore *sc, sqlite3_int64 row, const double *tf, uint32_t dl,
+	  bool *exact)
 {
 	const grafi_rank_model *m = sc->m;
-	double tf[TOPK_MAX_PHRASES], score = 0.0, k;
-	uint32_t dl = 0;
+	double score = 0.0, k;
 	int present = 0;
 	bool title_exact = true;
 
 	*exact = true;
-	for (int i = 0; i < q->n_phrase; i++) {
-		TopkPhrase *ph = &q->phrase[i];
-
-		tf[i] = 0.0;
-		if (ph->negated)
-			continue;
-		for (int t = 0; t < ph->n_tokens; t++) {
-			const grafi_posting *pp = topkSeek(&q->lists[ph->list[t]], row);
-
-			if (!pp) {
-				tf[i] = 0.0;
-				break;
-			}
-			dl = pp->dl;
-			if (t == 0 || pp->tf < tf[i])
-				tf[i] = pp->tf;
-		}
-		if (tf[i] > 0) {
-			present++;
-			if (ph->n_tokens > 1)
-				*exact = false;  /* adjacency unknown: at most the rarest word */
-		}
-	}
+	for (int i = 0; i < q->n_phrase; i++)
+		present += tf[i] > 0;
 	k = m->k1 * (1.0 - m->b + m->b * (double)dl / sc->avgdl);
 	for (int i = 0; i < q->n_phrase; i++)
 		if (tf[i] > 0)
@@ -645,33 +624,31 @@ topkCandidates(TopkQuery *q, TopkScore *sc, TopkCand **out, size_t *n_out)
 
 		for (size_t i = 0; i < n; i++) {
 			sqlite3_int64 row = c[i].row;
-			bool ok = !q->any, any_phrase = false;
+			double tf[TOPK_MAX_PHRASES];
+			uint32_t dl = 0;
+			bool ok = true, any_phrase = false;
 
-			for (int p = 0; p < q->n_phrase; p++) {
+			/* one seek per phrase: the row's term frequencies tell
+			 * whether it matches, and its score */
+			for (int p = 0; p < q->n_phrase && ok; p++) {
 				TopkPhrase *ph = &q->phrase[p];
-				bool all = true;
+				const grafi_posting *pp = topkSeek(&q->lists[ph->list[0]], row);
 
-				for (int t = 0; t < ph->n_tokens && all; t++)
-					all = topkSeek(&q->lists[ph->list[t]], row) != NULL;
+				tf[p] = 0.0;
 				if (ph->negated) {
-					if (all) {
-						ok = false;
-						any_phrase = false;
-						break;
-					}
-				} else if (q->any) {
-					any_phrase |= all;
-				} else if (!all) {
+					ok = !pp;
+				} else if (pp) {
+					tf[p] = pp->tf;
+					dl = pp->dl;
+					any_phrase = true;
+				} else if (!q->any) {
 					ok = false;
-					break;
 				}
 			}
-			if (q->any)
-				ok = any_phrase;
-			if (!ok)
+			if (!ok || !any_phrase)
 				continue;
 			c[keep].row = row;
-			c[keep].value = topkValue(q, sc, row, &c[keep].exact);
+			c[keep].value = topkValue(q, sc, row, tf, dl, &c[keep].exact);
 			keep++;
 		}
 		n = keep;
@@ -686,6 +663,8 @@ nomem:
 }
 
 /* ---------------------------------------------------------- verification -- */
+
+static const char topk_text_sql[] = "SELECT body FROM para WHERE rowid = ?1";
 
 /* What the exact score needs besides the postings: the row's text, read
  * and tokenized as FTS5 would for graf_rank(). */
@@ -924,8 +903,7 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 	/* The paragraph reader, prepared only if a bound needs it. */
 	for (size_t i = 0; i < n && !v.text; i++)
 		if (!heap[i].exact) {
-			rc = sqlite3_prepare_v2(idx->db, "SELECT body FROM para WHERE rowid = ?1", -1,
-						&v.text, NULL);
+			rc = grafi_stmt_take(idx, topk_text_sql, &v.text);
 			if (rc != SQLITE_OK) {
 				st = grafi_sqlite_error(idx, rc, "cannot prepare the top-k search");
 				goto out;
@@ -999,7 +977,7 @@ out:
 	free(hits);
 	free(heap);
 	grafi_score_map_free(emitted);
-	sqlite3_finalize(v.text);
+	grafi_stmt_give(idx, topk_text_sql, v.text);
 	free(v.inst);
 	topkQueryRelease(&q);
 	return st;
