@@ -287,6 +287,17 @@ typedef struct grafi_posting_list {
  * malformed or memory runs out. */
 bool grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out);
 
+/* Read a block header at *P (not past END): HDR gets body bytes, count,
+ * last article, last paragraph, max tf, min dl; *P moves to the body.
+ * false if malformed. */
+bool grafi_postings_block_header(const unsigned char **p, const unsigned char *end,
+				 uint64_t hdr[6]);
+
+/* Append the COUNT postings of the block body BODY[0..LEN) to OUT; false if
+ * malformed or out of memory. */
+bool grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t count,
+				 grafi_posting_list *out);
+
 /* True if ROW's postings in segment SEG are dead (TOMBS: row + 1 -> seg). */
 bool grafi_postings_dead(const grafi_score_map *tombs, sqlite3_int64 row, sqlite3_int64 seg);
 

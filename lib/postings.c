@@ -478,58 +478,77 @@ postEncode(const grafi_posting *v, size_t n, PostBuf *out)
 }
 
 bool
+grafi_postings_block_header(const unsigned char **pp, const unsigned char *end, uint64_t hdr[6])
+{
+	const unsigned char *p = *pp;
+
+	/* body bytes, count, last article, last paragraph, max tf, min dl */
+	for (int h = 0; h < 6; h++) {
+		size_t k = postGetVarint(p, end, &hdr[h]);
+
+		if (!k)
+			return false;
+		p += k;
+	}
+	if ((uint64_t)(end - p) < hdr[0])
+		return false;
+	*pp = p;
+	return true;
+}
+
+bool
+grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t count,
+			    grafi_posting_list *out)
+{
+	const unsigned char *bend = body + len;
+	uint64_t art = 0;
+
+	if (out->n + count > out->cap) {
+		size_t ncap = (out->n + count) * 2;
+		grafi_posting *nv = realloc(out->v, ncap * sizeof *nv);
+
+		if (!nv)
+			return false;
+		out->v = nv;
+		out->cap = ncap;
+	}
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t d, para, tf, dl;
+		size_t k;
+
+		if (!(k = postGetVarint(body, bend, &d)))
+			return false;
+		body += k;
+		art = i == 0 ? d : art + d;
+		if (!(k = postGetVarint(body, bend, &para)))
+			return false;
+		body += k;
+		if (!(k = postGetVarint(body, bend, &tf)))
+			return false;
+		body += k;
+		if (!(k = postGetVarint(body, bend, &dl)))
+			return false;
+		body += k;
+		out->v[out->n].row = GRAFI_ROWID(art, (sqlite3_int64)para);
+		out->v[out->n].tf = (uint32_t)tf;
+		out->v[out->n].dl = (uint32_t)dl;
+		out->n++;
+	}
+	return body == bend;
+}
+
+bool
 grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out)
 {
 	const unsigned char *p = data, *end = p + size;
 
 	while (p < end) {
-		uint64_t hdr[6], art = 0, para, tf, dl;
-		const unsigned char *body, *bend;
-		size_t k;
+		uint64_t hdr[6];
 
-		/* body bytes, count, last article, last paragraph, max tf, min dl */
-		for (int h = 0; h < 6; h++) {
-			if (!(k = postGetVarint(p, end, &hdr[h])))
-				return false;
-			p += k;
-		}
-		if ((uint64_t)(end - p) < hdr[0])
+		if (!grafi_postings_block_header(&p, end, hdr) ||
+		    !grafi_postings_decode_block(p, (size_t)hdr[0], hdr[1], out))
 			return false;
-		body = p;
-		bend = p + hdr[0];
-		p = bend;
-		if (out->n + hdr[1] > out->cap) {
-			size_t ncap = (out->n + hdr[1]) * 2;
-			grafi_posting *nv = realloc(out->v, ncap * sizeof *nv);
-
-			if (!nv)
-				return false;
-			out->v = nv;
-			out->cap = ncap;
-		}
-		for (uint64_t i = 0; i < hdr[1]; i++) {
-			uint64_t d;
-
-			if (!(k = postGetVarint(body, bend, &d)))
-				return false;
-			body += k;
-			art = i == 0 ? d : art + d;
-			if (!(k = postGetVarint(body, bend, &para)))
-				return false;
-			body += k;
-			if (!(k = postGetVarint(body, bend, &tf)))
-				return false;
-			body += k;
-			if (!(k = postGetVarint(body, bend, &dl)))
-				return false;
-			body += k;
-			out->v[out->n].row = GRAFI_ROWID(art, (sqlite3_int64)para);
-			out->v[out->n].tf = (uint32_t)tf;
-			out->v[out->n].dl = (uint32_t)dl;
-			out->n++;
-		}
-		if (body != bend)
-			return false;
+		p += hdr[0];
 	}
 	return true;
 }

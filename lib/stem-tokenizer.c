@@ -39,7 +39,7 @@ static const char *const default_parent_args[] = { "remove_diacritics", "2" };
  * indexing time; with this cache, most tokens cost a hash and a memcmp.
  * Words longer than STEM_CACHE_WORD bytes are stemmed every time.
  */
-#define STEM_CACHE_SLOTS 4096           /* a power of two */
+#define STEM_CACHE_SLOTS 16384          /* a power of two */
 #define STEM_CACHE_WORD 23
 
 typedef struct StemCacheSlot {

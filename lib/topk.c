@@ -793,7 +793,7 @@ topkQueryRelease(TopkQuery *q)
  * any_match phrases (read from ANY_MATCH, which lists the positive phrases
  * in order). */
 static graf_status_t
-topkLoad(TopkQuery *q, TopkScore *sc, const char *any_match)
+topkLoad(TopkQuery *q, TopkScore *sc, const char *any_match, bool para_lists)
 {
 	graf_status_t st = GRAF_STATUS_OK;
 	int n_tokens = 0, n_any = 0;
@@ -804,7 +804,7 @@ topkLoad(TopkQuery *q, TopkScore *sc, const char *any_match)
 	q->heads = calloc((size_t)n_tokens + 1, sizeof *q->heads);
 	if (!q->lists || !q->heads)
 		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
-	for (int i = 0; i < q->n_phrase && st == GRAF_STATUS_OK; i++)
+	for (int i = 0; i < q->n_phrase && st == GRAF_STATUS_OK && para_lists; i++)
 		for (int t = 0; t < q->phrase[i].n_tokens && st == GRAF_STATUS_OK; t++)
 			q->phrase[i].list[t] = topkList(q, q->phrase[i].tokens[t], &st);
 	if (st != GRAF_STATUS_OK || sc->m->title_weight <= 0 || !any_match)
@@ -833,6 +833,342 @@ topkLoad(TopkQuery *q, TopkScore *sc, const char *any_match)
 		}
 		n_any++;
 	}
+	return st;
+}
+
+/* ------------------------------------------------------------ one word -- */
+
+/*
+ * A query of one word (the most common kind) needs no candidate list: its
+ * score is BM25 of the word plus its article's headline score, both known
+ * from the postings.  Blocks are visited best bound first (postings.c: a
+ * block header holds its largest term frequency and smallest row length),
+ * and a block whose bound cannot beat the k-th best score found is not even
+ * decoded (block-max pruning, Ding & Suel 2011).
+ */
+
+/* A block of a stored list, not yet decoded. */
+typedef struct TopkBlock {
+	const unsigned char *body;
+	size_t body_len;
+	uint64_t count;
+	sqlite3_int64 first_row;     /* at or below its first row: the last row
+				      * of the block before it in its segment */
+	sqlite3_int64 last_row;
+	sqlite3_int64 seg;
+	uint32_t max_tf, min_dl;
+	double bound;                /* best score a posting of it can have */
+} TopkBlock;
+
+/* The raw lists of a term, kept while its blocks are read. */
+typedef struct TopkRaw {
+	unsigned char **blobs;
+	size_t n_blobs;
+	TopkBlock *blocks;
+	size_t n_blocks, cap_blocks;
+} TopkRaw;
+
+static void
+topkRawRelease(TopkRaw *r)
+{
+	for (size_t i = 0; i < r->n_blobs; i++)
+		free(r->blobs[i]);
+	free(r->blobs);
+	free(r->blocks);
+}
+
+static int
+topkCompareBound(const void *a, const void *b)
+{
+	const TopkBlock *x = a, *y = b;
+
+	return (x->bound < y->bound) - (x->bound > y->bound);
+}
+
+/* Keep a copy of the blob of the current row of GET in R; NULL on failure. */
+static const unsigned char *
+topkKeepBlob(sqlite3_stmt *get, TopkRaw *r, size_t *len)
+{
+	const unsigned char *data = sqlite3_column_blob(get, 1);
+	unsigned char *copy, **nb;
+
+	*len = (size_t)sqlite3_column_bytes(get, 1);
+	nb = realloc(r->blobs, (r->n_blobs + 1) * sizeof *nb);
+	if (!nb)
+		return NULL;
+	r->blobs = nb;
+	copy = malloc(*len ? *len : 1);
+	if (!copy)
+		return NULL;
+	if (*len)
+		memcpy(copy, data, *len);
+	r->blobs[r->n_blobs++] = copy;
+	return copy;
+}
+
+/* Read the blocks of TERM's para lists into R, headers only. */
+static graf_status_t
+topkLoadBlocks(graf_index *idx, const char *term, TopkRaw *r)
+{
+	sqlite3_stmt *get = idx->topk.get;
+	int rc;
+
+	sqlite3_int64 prev_last = 0, prev_seg = -1;
+
+	sqlite3_bind_int(get, 1, GRAFI_TABLE_PARA);
+	sqlite3_bind_blob(get, 2, term, (int)strlen(term), SQLITE_STATIC);
+	while ((rc = sqlite3_step(get)) == SQLITE_ROW) {
+		sqlite3_int64 seg = sqlite3_column_int64(get, 0);
+		const unsigned char *p, *end;
+		size_t len;
+
+		if (!(p = topkKeepBlob(get, r, &len))) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (seg != prev_seg)
+			prev_last = 0;
+		prev_seg = seg;
+		for (end = p + len; p < end;) {
+			uint64_t hdr[6];
+			TopkBlock *b;
+
+			if (!grafi_postings_block_header(&p, end, hdr)) {
+				rc = SQLITE_CORRUPT;
+				break;
+			}
+			if (r->n_blocks == r->cap_blocks) {
+				size_t ncap = r->cap_blocks ? r->cap_blocks * 2 : 64;
+				TopkBlock *nv = realloc(r->blocks, ncap * sizeof *nv);
+
+				if (!nv) {
+					rc = SQLITE_NOMEM;
+					break;
+				}
+				r->blocks = nv;
+				r->cap_blocks = ncap;
+			}
+			b = &r->blocks[r->n_blocks++];
+			b->body = p;
+			b->body_len = (size_t)hdr[0];
+			b->count = hdr[1];
+			b->last_row = GRAFI_ROWID((sqlite3_int64)hdr[2], (sqlite3_int64)hdr[3]);
+			b->seg = seg;
+			b->max_tf = (uint32_t)hdr[4];
+			b->min_dl = (uint32_t)hdr[5];
+			b->bound = 0;
+			b->first_row = prev_last;
+			prev_last = b->last_row;
+			p += hdr[0];
+		}
+		if (rc != SQLITE_ROW)
+			break;
+	}
+	sqlite3_reset(get);
+	return rc == SQLITE_DONE ? GRAF_STATUS_OK : grafi_sqlite_error(idx, rc, "cannot read postings");
+}
+
+/* The k best so far: a min-heap on (score, then row descending), so that
+ * its root is the one a better candidate replaces. */
+static bool
+topkWorse(const grafi_topk_hit *a, const grafi_topk_hit *b)
+{
+	return a->score < b->score || (a->score == b->score && a->row > b->row);
+}
+
+static void
+topkBestSift(grafi_topk_hit *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, w = i;
+		grafi_topk_hit t;
+
+		if (l < n && topkWorse(&h[l], &h[w]))
+			w = l;
+		if (r < n && topkWorse(&h[r], &h[w]))
+			w = r;
+		if (w == i)
+			return;
+		t = h[i];
+		h[i] = h[w];
+		h[w] = t;
+		i = w;
+	}
+}
+
+/* Offer (ROW, SCORE) to the k best H[0..*N) of capacity K. */
+static void
+topkBestOffer(grafi_topk_hit *h, size_t *n, size_t k, sqlite3_int64 row, double score)
+{
+	grafi_topk_hit c = { row, score };
+
+	if (*n < k) {
+		size_t i = (*n)++;
+
+		h[i] = c;
+		/* sift up */
+		while (i > 0 && topkWorse(&h[i], &h[(i - 1) / 2])) {
+			grafi_topk_hit t = h[i];
+
+			h[i] = h[(i - 1) / 2];
+			h[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return;
+	}
+	if (!topkWorse(&h[0], &c))
+		return;
+	h[0] = c;
+	topkBestSift(h, *n, 0);
+}
+
+static int
+topkCompareHit(const void *a, const void *b)
+{
+	const grafi_topk_hit *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return (x->row > y->row) - (x->row < y->row);
+}
+
+/* The headline score of ARTICLE: TITLES[i] for the head list HL's entry i
+ * of that article, 0 when the headline lacks the word. */
+static double
+topkTitleOf(const grafi_posting_list *hl, const double *titles, sqlite3_int64 article)
+{
+	size_t lo = 0, hi = hl->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (hl->v[mid].row < article)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < hl->n && hl->v[lo].row == article ? titles[lo] : 0.0;
+}
+
+/* The best headline score of the articles FIRST..LAST (TITLES beside the
+ * head list HL, as topkTitleOf reads them). */
+static double
+topkTitleMax(const grafi_posting_list *hl, const double *titles, sqlite3_int64 first,
+	     sqlite3_int64 last)
+{
+	size_t lo = 0, hi = hl->n;
+	double max = 0.0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (hl->v[mid].row < first)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < hl->n && hl->v[lo].row <= last; lo++)
+		if (titles[lo] > max)
+			max = titles[lo];
+	return max;
+}
+
+/*
+ * The best WANT paragraphs of a query of the one word Q->phrase[0]
+ * (paragraph unit), into *OUT.
+ */
+static graf_status_t
+topkOneWord(TopkQuery *q, TopkScore *sc, long want, grafi_topk_hit **out, size_t *n_out)
+{
+	const grafi_rank_model *m = sc->m;
+	const grafi_score_map *tombs = q->idx->topk.tombs[GRAFI_TABLE_PARA];
+	double weight = 0 < m->n_weights ? m->weights[0] : m->default_weight;
+	TopkRaw raw = { 0 };
+	double *titles = NULL;       /* headline score of each head-list entry */
+	grafi_topk_hit *best = NULL;
+	grafi_posting_list pl = { 0 };
+	size_t n_best = 0;
+	graf_status_t st;
+
+	*out = NULL;
+	*n_out = 0;
+	st = topkLoadBlocks(q->idx, q->phrase[0].tokens[0], &raw);
+	if (st != GRAF_STATUS_OK)
+		goto out;
+	/* the headline part: exact per article, from the head list, in an
+	 * array beside it (articles in order: a binary search finds one) */
+	if (m->title_weight > 0 && q->n_heads == 1) {
+		const grafi_posting_list *hl = &q->heads[0].pl;
+
+		titles = malloc((hl->n ? hl->n : 1) * sizeof *titles);
+		if (!titles) {
+			st = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+			goto out;
+		}
+		for (size_t i = 0; i < hl->n; i++) {
+			double k = m->k1 * (1.0 - m->b + m->b * (double)hl->v[i].dl / sc->avgdl_head);
+
+			titles[i] = 1.0 * grafi_rank_bm25_term(sc->head_idf[0], (double)hl->v[i].tf,
+							       m->k1, k);
+		}
+	}
+	for (size_t i = 0; i < raw.n_blocks; i++) {
+		TopkBlock *b = &raw.blocks[i];
+		double k = m->k1 * (1.0 - m->b + m->b * (double)b->min_dl / sc->avgdl);
+		double title = titles ? topkTitleMax(&q->heads[0].pl, titles,
+						     GRAFI_ROWID_ARTICLE(b->first_row),
+						     GRAFI_ROWID_ARTICLE(b->last_row))
+				      : 0.0;
+
+		b->bound = weight * grafi_rank_bm25_term(m->idf[0], (double)b->max_tf, m->k1, k) +
+			   m->title_weight * title;
+	}
+	qsort(raw.blocks, raw.n_blocks, sizeof *raw.blocks, topkCompareBound);
+	best = malloc((size_t)want * sizeof *best);
+	if (!best) {
+		st = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < raw.n_blocks; i++) {
+		const TopkBlock *b = &raw.blocks[i];
+
+		/* nothing in this block (nor, blocks sorted, in any after it)
+		 * can beat the k-th best */
+		if (n_best == (size_t)want && b->bound < best[0].score)
+			break;
+		pl.n = 0;
+		if (!grafi_postings_decode_block(b->body, b->body_len, b->count, &pl)) {
+			st = grafi_error(q->idx, GRAF_STATUS_BAD_INDEX, "damaged postings of '%s'",
+					 q->phrase[0].tokens[0]);
+			goto out;
+		}
+		for (size_t j = 0; j < pl.n; j++) {
+			const grafi_posting *pp = &pl.v[j];
+			double k, score;
+
+			if (grafi_score_map_size(tombs) > 0 &&
+			    grafi_postings_dead(tombs, pp->row, b->seg))
+				continue;
+			/* rank.c's arithmetic, in its order */
+			k = m->k1 * (1.0 - m->b + m->b * (double)pp->dl / sc->avgdl);
+			score = 0.0 + weight * grafi_rank_bm25_term(m->idf[0], (double)pp->tf, m->k1, k);
+			if (titles)
+				score += m->title_weight *
+					 topkTitleOf(&q->heads[0].pl, titles, GRAFI_ROWID_ARTICLE(pp->row));
+			else if (m->title_weight > 0)
+				score += m->title_weight * 0.0;  /* rank.c adds the map's 0 */
+			topkBestOffer(best, &n_best, (size_t)want, pp->row, score);
+		}
+	}
+	qsort(best, n_best, sizeof *best, topkCompareHit);
+	*out = best;
+	*n_out = n_best;
+	best = NULL;
+out:
+	free(best);
+	free(titles);
+	free(pl.v);
+	topkRawRelease(&raw);
 	return st;
 }
 
@@ -894,7 +1230,13 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 	if (st == GRAF_STATUS_OK)
 		st = topkLoadCache(idx);
 	if (st == GRAF_STATUS_OK)
-		st = topkLoad(&q, &sc, in->any_match);
+		st = topkLoad(&q, &sc, in->any_match, q.n_phrase > 1 || in->article_unit);
+	if (st == GRAF_STATUS_OK && q.n_phrase == 1 && !in->article_unit) {
+		st = topkOneWord(&q, &sc, in->want, out, n_out);
+		if (st == GRAF_STATUS_OK)
+			goto stems;
+		goto out;
+	}
 	if (st == GRAF_STATUS_OK)
 		st = topkCandidates(&q, &sc, &heap, &n);
 	if (st != GRAF_STATUS_OK)
@@ -954,6 +1296,7 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 		hits[n_hits].score = top.value;
 		n_hits++;
 	}
+stems:
 	/* the positive words, for highlighting without FTS5 (match.c) */
 	in->stems = calloc((size_t)q.n_phrase + 1, sizeof *in->stems);
 	if (!in->stems) {
@@ -970,9 +1313,11 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 			}
 			in->n_stems++;
 		}
-	*out = hits;
-	*n_out = n_hits;
-	hits = NULL;
+	if (hits) {
+		*out = hits;
+		*n_out = n_hits;
+		hits = NULL;
+	}
 out:
 	free(hits);
 	free(heap);
