@@ -686,7 +686,8 @@ postFlushTable(grafi_postings *p, int table)
 	for (size_t k = 0; k < t->cap; k++)
 		if (t->slots[k] && t->slots[k]->count > 0)
 			terms[n_terms++] = t->slots[k];
-	qsort(terms, n_terms, sizeof *terms, postCompareTermPtr);
+	if (n_terms > 1)
+		qsort(terms, n_terms, sizeof *terms, postCompareTermPtr);
 
 	for (size_t i = 0; i < n_terms && rc == SQLITE_OK; i++) {
 		PostTerm *pt = terms[i];

@@ -1123,7 +1123,8 @@ topkOneWord(TopkQuery *q, TopkScore *sc, long want, grafi_topk_hit **out, size_t
 		b->bound = weight * grafi_rank_bm25_term(m->idf[0], (double)b->max_tf, m->k1, k) +
 			   m->title_weight * title;
 	}
-	qsort(raw.blocks, raw.n_blocks, sizeof *raw.blocks, topkCompareBound);
+	if (raw.n_blocks > 1)
+		qsort(raw.blocks, raw.n_blocks, sizeof *raw.blocks, topkCompareBound);
 	best = malloc((size_t)want * sizeof *best);
 	if (!best) {
 		st = grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
