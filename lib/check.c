@@ -113,16 +113,17 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 				   "checking '%s' needs it open for writing (FTS5's check is a command)",
 				   idx->path);
 	checkPages(&c);
-	checkFullText(&c, "para", "INSERT INTO para(para) VALUES('integrity-check')");
-	/* rank = 1: also compare with the external content, article.title */
+	/* rank = 1: also compare each with its external content, the
+	 * paragraphs' text (every row unpacked) and article.title */
+	checkFullText(&c, "para", "INSERT INTO para(para, rank) VALUES('integrity-check', 1)");
 	checkFullText(&c, "head", "INSERT INTO head(head, rank) VALUES('integrity-check', 1)");
 	checkCount(&c,
-		   "SELECT count(*) FROM para WHERE (rowid >> " GRAFI_PARA_BITS_SQL ") NOT IN "
+		   "SELECT count(*) FROM para_text WHERE (id >> " GRAFI_PARA_BITS_SQL ") NOT IN "
 		   "(SELECT id FROM article)",
 		   "paragraphs without their article");
 	checkCount(&c,
-		   "SELECT count(*) FROM article AS a WHERE a.paragraphs != (SELECT count(*) FROM para "
-		   "WHERE rowid BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
+		   "SELECT count(*) FROM article AS a WHERE a.paragraphs != (SELECT count(*) FROM para_text "
+		   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
 		   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ")",
 		   "articles whose paragraph count is wrong");
 	checkCount(&c, "SELECT count(*) FROM article WHERE source NOT IN (SELECT id FROM source)",

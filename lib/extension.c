@@ -31,6 +31,8 @@ grafi_register(sqlite3 *db, grafi_postings **capture)
 	if (rc == SQLITE_OK)
 		rc = grafi_rank_register(db);
 	if (rc == SQLITE_OK)
+		rc = grafi_store_register(db);
+	if (rc == SQLITE_OK)
 		return GRAF_STATUS_OK;
 	/* Out of memory is not "no FTS5": say which. */
 	return (rc & 0xff) == SQLITE_NOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_SQLITE;

@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <sqlite3.h>
 
 #include "graf.h"
@@ -21,7 +23,7 @@
  * tokenizer's output changes; a graf that finds another version refuses the
  * index and asks for graf-index --rebuild.
  */
-#define GRAFI_SCHEMA_VERSION 2
+#define GRAFI_SCHEMA_VERSION 3
 
 /* PRAGMA application_id of a graf index: "graf" in ASCII.  It tells a graf
  * index from any other SQLite database. */
@@ -44,6 +46,45 @@
 #define GRAFI_ROWID_PARA(rowid) ((long)((rowid) & GRAFI_MAX_PARAGRAPHS))
 _Static_assert(GRAFI_PARA_BITS == 24 && GRAFI_MAX_PARAGRAPHS == 16777215,
 	       "update GRAFI_PARA_BITS_SQL and GRAFI_MAX_PARAGRAPHS_SQL");
+
+/*
+ * Varints of graf's own blobs (postings, packed text): 7 bits a byte, low
+ * bits first, the high bit set on all but the last byte.  Inline: the
+ * posting decoder calls them for every posting a query reads.
+ */
+static inline size_t
+grafi_put_varint(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+/* Read a varint from P (never past END); 0 on a truncated one. */
+static inline size_t
+grafi_get_varint(const unsigned char *p, const unsigned char *end, uint64_t *v)
+{
+	uint64_t x = 0;
+	int shift = 0;
+	size_t n = 0;
+
+	while (p + n < end && shift < 64) {
+		unsigned char c = p[n++];
+
+		x |= (uint64_t)(c & 0x7f) << shift;
+		if (!(c & 0x80)) {
+			*v = x;
+			return n;
+		}
+		shift += 7;
+	}
+	return 0;
+}
 
 /* Name under which the stemming tokenizer is registered with FTS5. */
 #define GRAFI_TOKENIZER_NAME "graf"
@@ -320,6 +361,23 @@ void grafi_postings_file(grafi_postings *p, bool failed);
 graf_status_t grafi_postings_checkpoint(grafi_postings *p);
 graf_status_t grafi_postings_finish(grafi_postings *p);
 void grafi_postings_free(grafi_postings *p);
+
+/* ---------------------------------------------------------- text store -- */
+
+/* The paragraphs' text, compressed (store.c).  An update run: begin; put
+ * each paragraph before its FTS5 INSERT; delete a range after the FTS5
+ * DELETE (which reads the text to unindex it); checkpoint after each
+ * released file and with LAST before finishing; rollback after a file's
+ * ROLLBACK TO; free always. */
+typedef struct grafi_store grafi_store;
+graf_status_t grafi_store_begin(graf_index *idx, grafi_store **out);
+graf_status_t grafi_store_put(grafi_store *s, sqlite3_int64 row, const char *text, size_t len);
+graf_status_t grafi_store_delete(grafi_store *s, sqlite3_int64 lo, sqlite3_int64 hi);
+graf_status_t grafi_store_checkpoint(grafi_store *s, bool last);
+void grafi_store_rollback(grafi_store *s);
+void grafi_store_free(grafi_store *s);
+/* Register graf_unpack() on DB; an SQLite result code. */
+int grafi_store_register(sqlite3 *db);
 
 /* --------------------------------------------------------------- top-k -- */
 

@@ -12,7 +12,11 @@
  *                              one row per article; docid is its identity
  *                              (the path, for a text file)
  *   para                       FTS5(body): the paragraphs, rowid =
- *                              GRAFI_ROWID(article id, paragraph number)
+ *                              GRAFI_ROWID(article id, paragraph number);
+ *                              external content: para_body
+ *   para_text, zdict, para_body
+ *                              the paragraphs' text, compressed, and the
+ *                              view that unpacks it (store.c)
  *   head                       FTS5(title) over article.title (external
  *                              content): headlines, searched apart from the
  *                              paragraphs so a headline never makes all of
@@ -58,7 +62,10 @@ static const char schema_sql[] =
 	" hash INTEGER NOT NULL,"
 	" paragraphs INTEGER NOT NULL,"
 	" UNIQUE(source, docid));"
-	"CREATE VIRTUAL TABLE para USING fts5(body,"
+	"CREATE TABLE para_text(id INTEGER PRIMARY KEY, z BLOB NOT NULL);"
+	"CREATE TABLE zdict(id INTEGER PRIMARY KEY, dict BLOB NOT NULL);"
+	"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"
+	"CREATE VIRTUAL TABLE para USING fts5(body, content = 'para_body', content_rowid = 'id',"
 	" tokenize = 'graf %s unicode61 remove_diacritics 2');"
 	"CREATE VIRTUAL TABLE head USING fts5(title, content = 'article', content_rowid = 'id',"
 	" tokenize = 'graf %s unicode61 remove_diacritics 2');"

@@ -71,42 +71,6 @@
 /* Merge a table's segments into one when it has more than this many. */
 #define POST_MAX_SEGMENTS 8
 
-/* ------------------------------------------------------------- varints -- */
-
-static size_t
-postPutVarint(unsigned char *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (unsigned char)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (unsigned char)v;
-	return n;
-}
-
-/* Read a varint from P (never past END); 0 on a truncated one. */
-static size_t
-postGetVarint(const unsigned char *p, const unsigned char *end, uint64_t *v)
-{
-	uint64_t x = 0;
-	int shift = 0;
-	size_t n = 0;
-
-	while (p + n < end && shift < 64) {
-		unsigned char c = p[n++];
-
-		x |= (uint64_t)(c & 0x7f) << shift;
-		if (!(c & 0x80)) {
-			*v = x;
-			return n;
-		}
-		shift += 7;
-	}
-	return 0;
-}
-
 /* ------------------------------------------------------------- builder -- */
 
 /*
@@ -364,10 +328,10 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	}
 	if (pt->last_row >= row)
 		pt->sorted = false;
-	pt->n += postPutVarint(pt->buf + pt->n, zz);
-	pt->n += postPutVarint(pt->buf + pt->n, (uint64_t)GRAFI_ROWID_PARA(row));
-	pt->n += postPutVarint(pt->buf + pt->n, tf);
-	pt->n += postPutVarint(pt->buf + pt->n, dl);
+	pt->n += grafi_put_varint(pt->buf + pt->n, zz);
+	pt->n += grafi_put_varint(pt->buf + pt->n, (uint64_t)GRAFI_ROWID_PARA(row));
+	pt->n += grafi_put_varint(pt->buf + pt->n, tf);
+	pt->n += grafi_put_varint(pt->buf + pt->n, dl);
 	pt->count++;
 	pt->df_delta++;
 	pt->last_row = row;
@@ -404,10 +368,10 @@ postTermDecode(const PostTerm *pt, grafi_posting *v)
 	for (size_t i = 0; i < pt->count; i++) {
 		uint64_t zz = 0, para = 0, tf = 0, dl = 0;
 
-		q += postGetVarint(q, end, &zz);
-		q += postGetVarint(q, end, &para);
-		q += postGetVarint(q, end, &tf);
-		q += postGetVarint(q, end, &dl);
+		q += grafi_get_varint(q, end, &zz);
+		q += grafi_get_varint(q, end, &para);
+		q += grafi_get_varint(q, end, &tf);
+		q += grafi_get_varint(q, end, &dl);
 		art += (zz & 1) ? -(sqlite3_int64)((zz + 1) >> 1) : (sqlite3_int64)(zz >> 1);
 		v[i].row = GRAFI_ROWID(art, (sqlite3_int64)para);
 		v[i].tf = (uint32_t)tf;
@@ -453,10 +417,10 @@ postEncode(const grafi_posting *v, size_t n, PostBuf *out)
 		for (size_t i = start; i < end; i++) {
 			sqlite3_int64 art = GRAFI_ROWID_ARTICLE(v[i].row);
 
-			bn += postPutVarint(body + bn, (uint64_t)(prev < 0 ? art : art - prev));
-			bn += postPutVarint(body + bn, (uint64_t)GRAFI_ROWID_PARA(v[i].row));
-			bn += postPutVarint(body + bn, v[i].tf);
-			bn += postPutVarint(body + bn, v[i].dl);
+			bn += grafi_put_varint(body + bn, (uint64_t)(prev < 0 ? art : art - prev));
+			bn += grafi_put_varint(body + bn, (uint64_t)GRAFI_ROWID_PARA(v[i].row));
+			bn += grafi_put_varint(body + bn, v[i].tf);
+			bn += grafi_put_varint(body + bn, v[i].dl);
 			prev = art;
 			if (v[i].tf > max_tf)
 				max_tf = v[i].tf;
@@ -465,12 +429,12 @@ postEncode(const grafi_posting *v, size_t n, PostBuf *out)
 		}
 		if (!postReserve(out, bn + 50))
 			return false;
-		out->n += postPutVarint(out->p + out->n, bn);
-		out->n += postPutVarint(out->p + out->n, end - start);
-		out->n += postPutVarint(out->p + out->n, (uint64_t)GRAFI_ROWID_ARTICLE(last));
-		out->n += postPutVarint(out->p + out->n, (uint64_t)GRAFI_ROWID_PARA(last));
-		out->n += postPutVarint(out->p + out->n, max_tf);
-		out->n += postPutVarint(out->p + out->n, min_dl);
+		out->n += grafi_put_varint(out->p + out->n, bn);
+		out->n += grafi_put_varint(out->p + out->n, end - start);
+		out->n += grafi_put_varint(out->p + out->n, (uint64_t)GRAFI_ROWID_ARTICLE(last));
+		out->n += grafi_put_varint(out->p + out->n, (uint64_t)GRAFI_ROWID_PARA(last));
+		out->n += grafi_put_varint(out->p + out->n, max_tf);
+		out->n += grafi_put_varint(out->p + out->n, min_dl);
 		memcpy(out->p + out->n, body, bn);
 		out->n += bn;
 	}
@@ -484,7 +448,7 @@ grafi_postings_block_header(const unsigned char **pp, const unsigned char *end, 
 
 	/* body bytes, count, last article, last paragraph, max tf, min dl */
 	for (int h = 0; h < 6; h++) {
-		size_t k = postGetVarint(p, end, &hdr[h]);
+		size_t k = grafi_get_varint(p, end, &hdr[h]);
 
 		if (!k)
 			return false;
@@ -516,17 +480,17 @@ grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t coun
 		uint64_t d, para, tf, dl;
 		size_t k;
 
-		if (!(k = postGetVarint(body, bend, &d)))
+		if (!(k = grafi_get_varint(body, bend, &d)))
 			return false;
 		body += k;
 		art = i == 0 ? d : art + d;
-		if (!(k = postGetVarint(body, bend, &para)))
+		if (!(k = grafi_get_varint(body, bend, &para)))
 			return false;
 		body += k;
-		if (!(k = postGetVarint(body, bend, &tf)))
+		if (!(k = grafi_get_varint(body, bend, &tf)))
 			return false;
 		body += k;
-		if (!(k = postGetVarint(body, bend, &dl)))
+		if (!(k = grafi_get_varint(body, bend, &dl)))
 			return false;
 		body += k;
 		out->v[out->n].row = GRAFI_ROWID(art, (sqlite3_int64)para);

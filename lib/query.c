@@ -171,9 +171,9 @@ queryBindExpressions(sqlite3_stmt *stmt, const grafi_compiled_query *cq)
 
 static const char text_sql_match[] =
 	"SELECT body, graf_matches(para) FROM para WHERE para MATCH ?1 AND rowid = ?2";
-static const char text_sql_plain[] = "SELECT body, '' FROM para WHERE rowid = ?2";
+static const char text_sql_plain[] = "SELECT body, '' FROM para_body WHERE id = ?2";
 static const char context_sql[] =
-	"SELECT rowid, body FROM para WHERE rowid BETWEEN ?1 AND ?2 ORDER BY rowid";
+	"SELECT id, body FROM para_body WHERE id BETWEEN ?1 AND ?2 ORDER BY id";
 static const char article_sql[] =
 	"SELECT a.docid, s.path, a.title FROM article AS a JOIN source AS s ON s.id = a.source "
 	"WHERE a.id = ?1";

@@ -664,7 +664,7 @@ nomem:
 
 /* ---------------------------------------------------------- verification -- */
 
-static const char topk_text_sql[] = "SELECT body FROM para WHERE rowid = ?1";
+static const char topk_text_sql[] = "SELECT body FROM para_body WHERE id = ?1";
 
 /* What the exact score needs besides the postings: the row's text, read
  * and tokenized as FTS5 would for graf_rank(). */

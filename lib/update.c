@@ -50,6 +50,7 @@ typedef struct Update {
 	graf_status_t status;        /* sticky failure of the current file */
 	bool fatal;                  /* STATUS must abort the whole run */
 	grafi_postings *postings;    /* graf's own lists, written alongside */
+	grafi_store *store;          /* the paragraphs' text */
 	sqlite3_stmt *stmt[32];      /* see the STMT_* indexes */
 } Update;
 
@@ -159,6 +160,22 @@ updateRun(Update *u, int which)
 	sqlite3_reset(stmt);
 }
 
+/* Record the status ST of a store call: a failed SQLite call is judged as
+ * updateFail() does (by the connection's error), out of memory ends the
+ * run. */
+static void
+updateStatus(Update *u, graf_status_t st)
+{
+	if (st == GRAF_STATUS_OK || u->status != GRAF_STATUS_OK)
+		return;
+	if (st == GRAF_STATUS_SQLITE) {
+		updateFail(u, sqlite3_extended_errcode(u->idx->db), "cannot update index");
+		return;
+	}
+	u->status = st;
+	u->fatal = true;
+}
+
 /* Bind an integer (sticky helpers keep call sites short). */
 static sqlite3_stmt *
 updateBindId(Update *u, int which, sqlite3_int64 id)
@@ -237,6 +254,10 @@ updateDeleteContent(Update *u, sqlite3_int64 id)
 	grafi_capture_deletes(u->postings, GRAFI_TABLE_PARA);
 	updateRun(u, STMT_PARA_DELETE);
 	grafi_capture_done(u->postings);
+	/* after the FTS5 DELETE: it reads the text to find the tokens */
+	if (u->status == GRAF_STATUS_OK)
+		updateStatus(u, grafi_store_delete(u->store, GRAFI_ROWID(id, 0),
+						   GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS)));
 	updateBindId(u, STMT_HEAD_DELETE, id);
 	grafi_capture_deletes(u->postings, GRAFI_TABLE_HEAD);
 	updateRun(u, STMT_HEAD_DELETE);
@@ -266,6 +287,10 @@ updateInsertContent(Update *u, sqlite3_int64 id, const grafi_doc *doc)
 	sqlite3_stmt *para = u->stmt[STMT_PARA_ADD];
 
 	for (size_t i = 0; i < doc->n_paragraphs && u->status == GRAF_STATUS_OK; i++) {
+		updateStatus(u, grafi_store_put(u->store, GRAFI_ROWID(id, (sqlite3_int64)i + 1),
+						doc->paragraphs[i], strlen(doc->paragraphs[i])));
+		if (u->status != GRAF_STATUS_OK)
+			break;
 		sqlite3_bind_int64(para, 1, GRAFI_ROWID(id, (sqlite3_int64)i + 1));
 		sqlite3_bind_text(para, 2, doc->paragraphs[i], -1, SQLITE_STATIC);
 		updateCaptured(u, GRAFI_TABLE_PARA, GRAFI_ROWID(id, (sqlite3_int64)i + 1), STMT_PARA_ADD);
@@ -663,6 +688,8 @@ updateFile(Update *u, const grafi_file *f)
 		 * the lists in memory may go to a segment. */
 		if (u->status == GRAF_STATUS_OK)
 			u->status = grafi_postings_checkpoint(u->postings);
+		if (u->status == GRAF_STATUS_OK)
+			u->status = grafi_store_checkpoint(u->store, false);
 		return u->status == GRAF_STATUS_OK;
 	}
 	grafi_postings_file(u->postings, true);
@@ -674,6 +701,7 @@ updateFile(Update *u, const grafi_file *f)
 
 		snprintf(msg, sizeof msg, "cannot index: %s; skipped", u->idx->errmsg);
 		sqlite3_exec(u->idx->db, "ROLLBACK TO file; RELEASE file", NULL, NULL, NULL);
+		grafi_store_rollback(u->store);
 		*u->stats = before;
 		u->stats->skipped++;
 		updateWarn(u, f->path, msg);
@@ -874,6 +902,8 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 		st = updatePrepare(&u);
 		if (st == GRAF_STATUS_OK)
 			st = grafi_postings_begin(idx, &u.postings);
+		if (st == GRAF_STATUS_OK)
+			st = grafi_store_begin(idx, &u.store);
 		idx->capture = u.postings;
 		for (size_t i = 0; i < walk.n_files && st == GRAF_STATUS_OK; i++) {
 			if (idx->interrupted) {
@@ -898,7 +928,11 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 		if (st == GRAF_STATUS_OK && idx->interrupted)
 			st = grafi_error(idx, GRAF_STATUS_INTERRUPTED, "update interrupted");
 		if (st == GRAF_STATUS_OK)
+			st = grafi_store_checkpoint(u.store, true);
+		if (st == GRAF_STATUS_OK)
 			st = grafi_postings_finish(u.postings);
+		grafi_store_free(u.store);
+		u.store = NULL;
 		idx->capture = NULL;
 		grafi_postings_free(u.postings);
 		u.postings = NULL;

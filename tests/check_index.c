@@ -245,8 +245,8 @@ dumpIndex(graf_index *idx)
 	sqlite3_str *out = sqlite3_str_new(NULL);
 	char *s;
 
-	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO para(para) VALUES('integrity-check');"
-				      "INSERT INTO head(head) VALUES('integrity-check')",
+	ck_assert_int_eq(sqlite3_exec(db, "INSERT INTO para(para, rank) VALUES('integrity-check', 1);"
+				      "INSERT INTO head(head, rank) VALUES('integrity-check', 1)",
 				      NULL, NULL, NULL), SQLITE_OK);
 	for (size_t q = 0; q < sizeof queries / sizeof queries[0]; q++) {
 		sqlite3_stmt *stmt;
@@ -742,6 +742,136 @@ START_TEST(test_many_files)
 	ck_assert_int_eq(st.unchanged, n / 2 + 2);
 	ck_assert_int_eq(matchCount(idx, "paragraph"), n / 2);
 	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+/* ------------------------------------------------------ the text store -- */
+
+/* Word number N of a made-up vocabulary of about 3000 words. */
+static void
+storeWord(unsigned n, char *out)
+{
+	static const char consonants[] = "bcdfghklmnprstvz", vowels[] = "aeiou";
+	int len = 2 + (int)(n % 3);
+
+	for (int i = 0; i < len; i++) {
+		*out++ = consonants[(n >> (4 * i)) % 16];
+		*out++ = vowels[(n / 7 + (unsigned)i) % 5];
+	}
+	*out = '\0';
+}
+
+/* Paragraph P of article A: about 300 bytes of made-up words, the same
+ * each time, with "marka<A>p<P>" in it so that it can be found alone. */
+static char *
+storeParagraph(int a, int p, int version)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	unsigned x = (unsigned)(a * 131 + p * 7 + version * 1000003) * 2654435761u;
+	char word[16];
+
+	sqlite3_str_appendf(s, "Marka%dp%dv%d", a, p, version);
+	for (int w = 0; w < 45; w++) {
+		x = x * 1103515245u + 12345u;
+		/* skewed towards the first words, as text is */
+		storeWord((x >> 16) % (1u + ((x >> 8) & 0xff) * 12u), word);
+		sqlite3_str_appendf(s, " %s", word);
+	}
+	sqlite3_str_appendchar(s, 1, '.');
+	return sqlite3_str_finish(s);
+}
+
+/* Write article A (version VERSION) as a file of the test corpus. */
+static void
+storeArticle(int a, int version)
+{
+	sqlite3_str *s = sqlite3_str_new(NULL);
+	char *path = ck_printf("%s/made/a%04d.txt", corpus, a), *text;
+
+	sqlite3_str_appendf(s, "Made-up article %d\n", a);
+	for (int p = 1; p <= 10; p++) {
+		char *para = storeParagraph(a, p, version);
+
+		sqlite3_str_appendf(s, "\n%s\n", para);
+		sqlite3_free(para);
+	}
+	text = sqlite3_str_finish(s);
+	ck_write_string(path, text);
+	sqlite3_free(text);
+	free(path);
+}
+
+/* The text of paragraph P of the article in file A as the index gives it. */
+static void
+storeAssertText(graf_index *idx, int a, int p, int version)
+{
+	char *path = ck_printf("%s/made/a%04d.txt", corpus, a);
+	sqlite3_int64 id = articleOf(idx, path);
+	char *sql = sqlite3_mprintf("SELECT body FROM para_body WHERE id = %lld",
+				    (long long)GRAFI_ROWID(id, p));
+	char *got = queryText(idx, sql), *want = storeParagraph(a, p, version);
+
+	ck_assert_int_gt(id, 0);
+	ck_assert_str_eq(got, want);
+	sqlite3_free(want);
+	sqlite3_free(sql);
+	free(got);
+	free(path);
+}
+
+/* Past 2 MB of text an index trains a dictionary and packs every
+ * paragraph with it, those written raw before it included; the text
+ * comes back exact, through FTS5 too, and an edited article is unindexed
+ * and packed again. */
+START_TEST(test_store)
+{
+	enum { N_ARTICLES = 900 };
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *made = ck_printf("%s/made", corpus);
+	sqlite3_int64 text_bytes, stored_bytes, raw_rows, rows;
+	long problems = -1;
+
+	/* corpus/ alone is too little to train on: kept raw */
+	updateOk(idx, NULL);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM para_text WHERE z >= x'01'"), 0);
+
+	ck_assert_int_eq(mkdir(made, 0777), 0);
+	for (int a = 0; a < N_ARTICLES; a++)
+		storeArticle(a, 0);
+	updateOk(idx, NULL);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 1);
+	rows = queryInt(idx, "SELECT count(*) FROM para_text");
+	raw_rows = queryInt(idx, "SELECT count(*) FROM para_text WHERE z < x'01'");
+	text_bytes = queryInt(idx, "SELECT sum(length(CAST(body AS BLOB))) FROM para_body");
+	stored_bytes = queryInt(idx, "SELECT sum(length(z)) FROM para_text");
+	ck_assert_int_eq(rows, N_ARTICLES * 10 + paragraphsOf(lines_file) +
+				       paragraphsOf(blocks_file));
+	ck_assert_int_gt(text_bytes, 2L << 20);
+	/* packed: all but a few; smaller by a third at least */
+	ck_assert_msg(raw_rows * 50 < rows, "%lld of %lld rows raw", (long long)raw_rows,
+		      (long long)rows);
+	ck_assert_msg(stored_bytes * 3 < text_bytes * 2, "%lld bytes stored for %lld",
+		      (long long)stored_bytes, (long long)text_bytes);
+	/* the first article (raw, then packed), a middle and the last */
+	storeAssertText(idx, 0, 1, 0);
+	storeAssertText(idx, 0, 10, 0);
+	storeAssertText(idx, N_ARTICLES / 2, 5, 0);
+	storeAssertText(idx, N_ARTICLES - 1, 10, 0);
+	ck_assert_int_eq(matchCount(idx, "marka0p1v0"), 1);
+	ck_assert_int_eq(matchCount(idx, "marka899p10v0"), 1);
+
+	/* an edit: the old text unindexed (FTS5 reads it back to do so) */
+	storeArticle(7, 1);
+	updateOk(idx, NULL);
+	ck_assert_int_eq(matchCount(idx, "marka7p3v0"), 0);
+	ck_assert_int_eq(matchCount(idx, "marka7p3v1"), 1);
+	storeAssertText(idx, 7, 3, 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 1);
+	ck_assert_int_eq(graf_index_check(idx, NULL, NULL, &problems), GRAF_STATUS_OK);
+	ck_assert_int_eq(problems, 0);
+	free(made);
 	graf_index_close(idx);
 }
 END_TEST
@@ -1298,6 +1428,7 @@ index_suite(void)
 	tcase_add_checked_fixture(limits, setup, teardown);
 	tcase_set_timeout(limits, CK_SLOW_TIMEOUT);
 	tcase_add_test(limits, test_many_files);
+	tcase_add_test(limits, test_store);
 	tcase_add_test(limits, test_no_paths);
 	tcase_add_test(limits, test_path_spelling);
 	suite_add_tcase(s, limits);
