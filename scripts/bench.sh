@@ -122,16 +122,23 @@ size_of() {
 }
 
 # timed_run TIMEFILE CMD...: run CMD under /usr/bin/time; sets $wall
-# (seconds) and $rss_mb (peak resident set); CMD's exit status 1 (graf-index:
-# warnings) is accepted.
+# (seconds), $cpu (user + system seconds) and $rss_mb (peak resident set).
+# CMD's exit status 1 (graf-index: warnings) and 2 (fts5_native: a query it
+# cannot translate) are accepted.
 timed_run() {
 	tf=$1
 	shift
 	t0=$(now)
-	/usr/bin/time -f '%M' -o "$tf" "$@" || [ $? -eq 1 ] || die "failed: $*"
+	/usr/bin/time -f '%M %U %S' -o "$tf" "$@" || [ $? -le 2 ] || die "failed: $*"
 	t1=$(now)
 	wall=$(elapsed "$t0" "$t1")
 	rss_mb=$(tail -n 1 "$tf" | awk '{ printf "%.1f", $1 / 1024 }')
+	cpu=$(tail -n 1 "$tf" | awk '{ printf "%.2f", $2 + $3 }')
+}
+
+# load SCALE: note the load average (the machine is shared; see the tables)
+load() {
+	record "$1" all load1 "$(cut -d ' ' -f 1 /proc/loadavg)"
 }
 
 # query_class TEXT: the class of a benchmark query, as graf-bench names it
@@ -198,6 +205,7 @@ index_graf() {
 	paras=$(sed -n 's/.* \([0-9][0-9]*\) paragraphs written.*/\1/p' "$dir/graf-index.err" | tail -n 1)
 	[ -n "$paras" ] || die "graf-index gave no summary: $(cat "$dir/graf-index.err")"
 	record "$s" graf index_s "$wall"
+	record "$s" graf index_cpu_s "$cpu"
 	record "$s" graf paragraphs "$paras"
 	record "$s" graf paras_per_s "$(awk -v p="$paras" -v w="$wall" 'BEGIN { printf "%.0f", p / w }')"
 	record "$s" graf MB_per_s "$(awk -v b="$text_bytes" -v w="$wall" 'BEGIN { printf "%.2f", b / 1e6 / w }')"
@@ -218,6 +226,7 @@ index_peer() {
 	timed_run "$dir/$engine-index.time" "$bin" index "$db" "$dir/paras.tsv" >"$dir/$engine-index.out"
 	paras=$(figure "$dir/$engine-index.out" paragraphs)
 	record "$s" "$engine" index_s "$wall"
+	record "$s" "$engine" index_cpu_s "$cpu"
 	record "$s" "$engine" paragraphs "$paras"
 	record "$s" "$engine" paras_per_s "$(awk -v p="$paras" -v w="$wall" 'BEGIN { printf "%.0f", p / w }')"
 	record "$s" "$engine" MB_per_s "$(awk -v b="$text_bytes" -v w="$wall" 'BEGIN { printf "%.2f", b / 1e6 / w }')"
@@ -231,32 +240,53 @@ index_peer() {
 }
 
 # --- queries ------------------------------------------------------------------------
-# record_queries SCALE ENGINE K OUTFILE
+# record_queries SCALE ENGINE K OUTFILE: the figures of a query run, and its
+# queries per CPU second (of the whole process: opening the index is a few ms)
 record_queries() {
 	for f in qps p50_ms p95_ms p99_ms max_ms hits errors; do
 		record "$1" "$2" "${f}_k$3" "$(figure "$4" "$f")"
 	done
+	record "$1" "$2" "cpu_qps_k$3" \
+		"$(awk -v n="$(figure "$4" queries)" -v c="$cpu" 'BEGIN { printf "%.1f", (c > 0 ? n / c : 0) }')"
 }
 
 # search_all SCALE DIR REP: the query runs of every engine at every k
 search_all() {
 	s=$1 dir=$2 rep=$3
 	for k in $ks; do
-		"$graf_bench" --index "$dir/graf.db" -k "$k" --per-query "$dir/graf-k$k-r$rep.perq" \
-			"$queries" >"$dir/graf-k$k-r$rep.out"
+		load "$s"
+		timed_run "$dir/q.time" "$graf_bench" --index "$dir/graf.db" -k "$k" "$queries" \
+			>"$dir/graf-k$k-r$rep.out"
 		record_queries "$s" graf "$k" "$dir/graf-k$k-r$rep.out"
-		"$fts5" search "$dir/fts5.db" "$queries" "$k" --per-query "$dir/fts5-k$k-r$rep.perq" \
-			>"$dir/fts5-k$k-r$rep.out" || [ $? -eq 2 ]
+		timed_run "$dir/q.time" "$fts5" search "$dir/fts5.db" "$queries" "$k" \
+			>"$dir/fts5-k$k-r$rep.out"
 		record_queries "$s" fts5 "$k" "$dir/fts5-k$k-r$rep.out"
 		if [ -n "$xap" ] && [ -d "$dir/xapian.db" ]; then
-			"$xap" search "$dir/xapian.db" "$queries" "$k" \
-				--per-query "$dir/xapian-k$k-r$rep.perq" >"$dir/xapian-k$k-r$rep.out"
+			timed_run "$dir/q.time" "$xap" search "$dir/xapian.db" "$queries" "$k" \
+				>"$dir/xapian-k$k-r$rep.out"
 			record_queries "$s" xapian "$k" "$dir/xapian-k$k-r$rep.out"
-			"$xap" search "$dir/xapian.db" "$queries" "$k" --snippet \
-				--per-query "$dir/xapsnip-k$k-r$rep.perq" >"$dir/xapsnip-k$k-r$rep.out"
+			timed_run "$dir/q.time" "$xap" search "$dir/xapian.db" "$queries" "$k" --snippet \
+				>"$dir/xapsnip-k$k-r$rep.out"
 			record_queries "$s" xapsnip "$k" "$dir/xapsnip-k$k-r$rep.out"
 		fi
 	done
+}
+
+# per_query SCALE DIR: one more run of each engine at the first k, with
+# per-query lines (for the latency by query class); not among the medians,
+# since each program counts every query's matches afterwards
+per_query() {
+	dir=$2 k=${ks%% *}
+	"$graf_bench" --index "$dir/graf.db" -k "$k" --per-query "$dir/graf-k$k.perq" "$queries" \
+		>/dev/null
+	"$fts5" search "$dir/fts5.db" "$queries" "$k" --per-query "$dir/fts5-k$k.perq" \
+		>/dev/null || [ $? -eq 2 ]
+	if [ -n "$xap" ] && [ -d "$dir/xapian.db" ]; then
+		"$xap" search "$dir/xapian.db" "$queries" "$k" --per-query "$dir/xapian-k$k.perq" \
+			>/dev/null
+		"$xap" search "$dir/xapian.db" "$queries" "$k" --snippet \
+			--per-query "$dir/xapsnip-k$k.perq" >/dev/null
+	fi
 }
 
 # --- one query from the shell ---------------------------------------------------------
@@ -274,7 +304,8 @@ shell_queries() {
 }
 
 # median_ms CMD...: the median wall time of CMD (output discarded) over
-# $shell_runs runs after 3 warm-up runs, in milliseconds
+# $shell_runs runs after 3 warm-up runs, then its mean CPU time (user +
+# system; "-" without hyperfine), in milliseconds
 median_ms() {
 	if [ "$have_hyperfine" = 1 ]; then
 		# hyperfine -N parses the command line itself: quote every word.
@@ -285,10 +316,11 @@ median_ms() {
 		# -i: graf-search exits with 1 when nothing matched
 		if hyperfine -N -i --style none --warmup 3 --runs "$shell_runs" \
 			--export-csv "$tmp_csv" -- "$cmd" >/dev/null 2>"$tmp_csv.err"; then
-			awk -F, 'NR == 2 { printf "%.2f", $4 * 1000 }' "$tmp_csv"
+			# median wall, mean user + system
+			awk -F, 'NR == 2 { printf "%.2f %.2f", $4 * 1000, ($5 + $6) * 1000 }' "$tmp_csv"
 		else
 			echo "bench.sh: hyperfine failed on:$cmd: $(cat "$tmp_csv.err")" >&2
-			echo -
+			echo "- -"
 		fi
 	else
 		i=0
@@ -300,7 +332,7 @@ median_ms() {
 			[ "$i" -ge 3 ] && elapsed "$t0" "$t1" >>"$tmp_csv" && echo >>"$tmp_csv"
 			i=$((i + 1))
 		done
-		sort -n "$tmp_csv" | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] * 1000 }'
+		sort -n "$tmp_csv" | awk '{ v[NR] = $1 } END { printf "%.2f -", v[int((NR + 1) / 2)] * 1000 }'
 	fi
 }
 
@@ -312,13 +344,23 @@ shell_case() {
 	shell_queries >"$dir/shell-queries.tsv"
 	while IFS="$(printf '\t')" read -r c qid text; do
 		printf '%s\t%s\n' "$qid" "$text" >"$dir/shell-q.tsv"
-		record "$s" graf "shell_ms_$c" "$(median_ms "$graf_search" --index "$dir/graf.db" -n 10 "$text")"
-		record "$s" fts5 "shell_ms_$c" "$(median_ms "$fts5" search "$dir/fts5.db" "$dir/shell-q.tsv" 10)"
+		load "$s"
+		shell_record "$s" graf "$c" "$graf_search" --index "$dir/graf.db" -n 10 "$text"
+		shell_record "$s" fts5 "$c" "$fts5" search "$dir/fts5.db" "$dir/shell-q.tsv" 10
 		if [ -n "$xap" ] && [ -d "$dir/xapian.db" ]; then
-			record "$s" xapian "shell_ms_$c" \
-				"$(median_ms "$xap" search "$dir/xapian.db" "$dir/shell-q.tsv" 10)"
+			shell_record "$s" xapian "$c" "$xap" search "$dir/xapian.db" "$dir/shell-q.tsv" 10
 		fi
 	done <"$dir/shell-queries.tsv"
+}
+
+# shell_record SCALE ENGINE CLASS CMD...: time CMD, record wall and CPU ms
+shell_record() {
+	s=$1 e=$2 c=$3
+	shift 3
+	# shellcheck disable=SC2046 # two figures
+	set -- $(median_ms "$@")
+	record "$s" "$e" "shell_ms_$c" "$1"
+	[ "$2" = - ] || record "$s" "$e" "shell_cpu_ms_$c" "$2"
 }
 
 # --- incremental update -------------------------------------------------------------
@@ -404,27 +446,31 @@ print_tables() {
 		printf "| %s | %s | %s | %s | %s | %s | %s |\n", label, g, f, ratio(g, f), x, ref, target
 	}
 	# median and max of the shell-case figures of (s, e), into SHMED, SHMAX
-	function shell(s, e,    k, n, v, i, j, t) {
+	function shell(s, e, cpu,    k, n, v, i, j, t) {
 		n = 0
 		for (k in m) {
 			split(k, p, SUBSEP)
-			if (p[1] == s && p[2] == e && p[3] ~ /^shell_ms_/) v[++n] = m[k]
+			if (p[1] == s && p[2] == e && p[3] ~ ("^shell_" cpu "ms_")) v[++n] = m[k]
 		}
 		for (i = 2; i <= n; i++)
 			for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
 		SHMED = n ? sprintf("%.2f", n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) : "-"
 		SHMAX = n ? sprintf("%.2f", v[n]) : "-"
 	}
-	{ m[$1, $2, $3] = $4; if (!($1 in seen)) { seen[$1] = 1; order[++ns] = $1 }; if ($2 == "xapian") xrun = 1 }
+	function spread(s, e, f) { return ((s SUBSEP e SUBSEP f) in m) ? lo[s, e, f] " - " hi[s, e, f] : "-" }
+	{ m[$1, $2, $3] = $4; lo[$1, $2, $3] = $5; hi[$1, $2, $3] = $6
+	  if (!($1 in seen)) { seen[$1] = 1; order[++ns] = $1 }; if ($2 == "xapian") xrun = 1 }
 	END {
 		s = order[1]
 		reps = get(s, "all", "runs")
 		nk = split(ks, kk, " ")
 		printf "### graf beside FTS5 at %sx: %s MB of paragraph text, median of %s run(s)\n\n", s, get(s, "all", "text_MB"), reps
+		printf "Load average (1 min) when the phases started: median %s, %s.\n\n", get(s, "all", "load1"), spread(s, "all", "load1")
 		print "| figure | graf | FTS5 | graf/FTS5 | Xapian" (xrun ? "" : " (not run)") " | Xapian (README) | target |"
 		print "|---|---|---|---|---|---|---|"
 		row("paragraphs indexed", get(s, "graf", "paragraphs"), get(s, "fts5", "paragraphs"), get(s, "xapian", "paragraphs"), "257256", "")
 		row("index: seconds (wall)", get(s, "graf", "index_s"), get(s, "fts5", "index_s"), get(s, "xapian", "index_s"), "", "")
+		row("index: CPU seconds (user + system)", get(s, "graf", "index_cpu_s"), get(s, "fts5", "index_cpu_s"), get(s, "xapian", "index_cpu_s"), "", "")
 		row("index: MB/s of text", get(s, "graf", "MB_per_s"), get(s, "fts5", "MB_per_s"), get(s, "xapian", "MB_per_s"), "0.94 (FTS5 14.8)", ">= 0.9x FTS5")
 		row("index: paragraphs/s", get(s, "graf", "paras_per_s"), get(s, "fts5", "paras_per_s"), get(s, "xapian", "paras_per_s"), "4660 (FTS5 73000)", ">= 0.9x FTS5")
 		row("index: peak RSS, MB", get(s, "graf", "peak_rss_MB"), get(s, "fts5", "peak_rss_MB"), get(s, "xapian", "peak_rss_MB"), "121 (FTS5 9)", "bounded, flat with scale")
@@ -442,6 +488,7 @@ print_tables() {
 				ref = k == 10 ? (pp[j] == "p50" ? "0.27" : pp[j] == "p99" ? "1.46" : pp[j] == "max" ? "1.9" : "") : ""
 				row(pp[j] " ms, k=" k, get(s, "graf", f), get(s, "fts5", f), xv, ref, (k == 10 && pp[j] == "p99") ? "<= 1.5" : "")
 			}
+			row("queries per CPU second, k=" k, get(s, "graf", "cpu_qps_k" k), get(s, "fts5", "cpu_qps_k" k), get(s, "xapian", "cpu_qps_k" k), "", "")
 			row("hits returned, k=" k, get(s, "graf", "hits_k" k), get(s, "fts5", "hits_k" k), get(s, "xapian", "hits_k" k), "", "")
 		}
 		shell(s, "graf"); g1 = SHMED; g2 = SHMAX
@@ -449,6 +496,10 @@ print_tables() {
 		shell(s, "xapian"); x1 = SHMED; x2 = SHMAX
 		row("one query, fresh process, ms: median of classes", g1, f1, x1, "", "< 10")
 		row("one query, fresh process, ms: slowest class", g2, f2, x2, "", "< 10")
+		shell(s, "graf", "cpu_"); g1 = SHMED
+		shell(s, "fts5", "cpu_"); f1 = SHMED
+		shell(s, "xapian", "cpu_"); x1 = SHMED
+		row("one query, fresh process, CPU ms: median of classes", g1, f1, x1, "", "")
 		inc = get(s, "graf", "incr_s"); full = get(s, "graf", "index_s")
 		row("re-index after 1% of articles changed (" get(s, "graf", "incr_articles") "), s", inc, "-", "-", "", "")
 		row("  as a share of graf full index", (inc == "-" || full == "-") ? "-" : sprintf("%.1f%%", 100 * inc / full), "-", "-", "", "< 5%")
@@ -469,10 +520,18 @@ print_tables() {
 		for (i = 1; i <= nc; i++)
 			printf "| %s | %s | %s | %s |\n", names[i], get(s, "graf", "shell_ms_" names[i]), get(s, "fts5", "shell_ms_" names[i]), get(s, "xapian", "shell_ms_" names[i])
 
+		printf "\n### Run-to-run spread at %sx (min - max of the %s runs)\n\n", s, reps
+		print "| figure | graf | FTS5 | Xapian |"
+		print "|---|---|---|---|"
+		split("index_s index_cpu_s", ff, " ")
+		for (k = 1; k <= nk; k++) { ff[2 + 3 * k - 2] = "qps_k" kk[k]; ff[2 + 3 * k - 1] = "cpu_qps_k" kk[k]; ff[2 + 3 * k] = "p99_ms_k" kk[k] }
+		for (i = 1; i <= 2 + 3 * nk; i++)
+			printf "| %s | %s | %s | %s |\n", ff[i], spread(s, "graf", ff[i]), spread(s, "fts5", ff[i]), spread(s, "xapian", ff[i])
+
 		printf "\n### Scale curve (median of %s run(s); k=%s for the latency columns)\n\n", reps, kk[1]
-		hdr = "| scale | engine | text MB | paragraphs | index s | MB/s | paras/s | peak RSS MB | index MB"
-		sep = "|---|---|---|---|---|---|---|---|---"
-		for (i = 1; i <= nk; i++) { hdr = hdr " | qps k=" kk[i] " | p99 ms k=" kk[i]; sep = sep "|---|---" }
+		hdr = "| scale | engine | text MB | paragraphs | index s | index CPU s | MB/s | paras/s | peak RSS MB | index MB"
+		sep = "|---|---|---|---|---|---|---|---|---|---"
+		for (i = 1; i <= nk; i++) { hdr = hdr " | qps k=" kk[i] " | CPU qps k=" kk[i] " | p99 ms k=" kk[i]; sep = sep "|---|---|---" }
 		print hdr " | shell ms | re-index 1% s |"
 		print sep "|---|---|"
 		for (o = 1; o <= ns; o++) {
@@ -481,8 +540,8 @@ print_tables() {
 				en = e == 1 ? "graf" : e == 2 ? "fts5" : "xapian"
 				if (get(s, en, "index_s") == "-") continue
 				shell(s, en)
-				line = sprintf("| %sx | %s | %s | %s | %s | %s | %s | %s | %s", s, en, get(s, "all", "text_MB"), get(s, en, "paragraphs"), get(s, en, "index_s"), get(s, en, "MB_per_s"), get(s, en, "paras_per_s"), get(s, en, "peak_rss_MB"), get(s, en, "index_MB"))
-				for (i = 1; i <= nk; i++) line = line " | " get(s, en, "qps_k" kk[i]) " | " get(s, en, "p99_ms_k" kk[i])
+				line = sprintf("| %sx | %s | %s | %s | %s | %s | %s | %s | %s | %s", s, en, get(s, "all", "text_MB"), get(s, en, "paragraphs"), get(s, en, "index_s"), get(s, en, "index_cpu_s"), get(s, en, "MB_per_s"), get(s, en, "paras_per_s"), get(s, en, "peak_rss_MB"), get(s, en, "index_MB"))
+				for (i = 1; i <= nk; i++) line = line " | " get(s, en, "qps_k" kk[i]) " | " get(s, en, "cpu_qps_k" kk[i]) " | " get(s, en, "p99_ms_k" kk[i])
 				print line " | " SHMED " | " get(s, en, "incr_s") " |"
 			}
 		}
@@ -517,7 +576,9 @@ fi
 have_hyperfine=0
 command -v hyperfine >/dev/null && have_hyperfine=1
 
-echo "bench.sh: sets: $sets; scales: $scales; R=$reps; k: $ks; xapian: ${xap:+yes}${xap:-no}; out: $out" >&2
+with=FTS5
+[ -n "$xap" ] && with="FTS5 and Xapian"
+echo "bench.sh: sets: $sets; scales: $scales; R=$reps; k: $ks; beside $with; out: $out" >&2
 for s in $scales; do
 	dir=$out/x$s
 	echo "bench.sh: scale ${s}x: making the data" >&2
@@ -530,6 +591,7 @@ for s in $scales; do
 	rep=1
 	while [ "$rep" -le "$reps" ]; do
 		echo "bench.sh: scale ${s}x: indexing, run $rep of $reps" >&2
+		load "$s"
 		index_graf "$s" "$dir"
 		index_peer fts5 "$s" "$dir"
 		[ "$with_xapian" = 1 ] && index_peer xapian "$s" "$dir"
@@ -541,6 +603,10 @@ for s in $scales; do
 		search_all "$s" "$dir" "$rep"
 		rep=$((rep + 1))
 	done
+	if [ "$s" = "$first_scale" ]; then
+		echo "bench.sh: scale ${s}x: per-query run" >&2
+		per_query "$s" "$dir"
+	fi
 	echo "bench.sh: scale ${s}x: one query from the shell" >&2
 	shell_case "$s" "$dir"
 	if [ "$check" = 1 ] && [ "$s" = "$first_scale" ]; then
@@ -555,10 +621,10 @@ for s in $scales; do
 done
 
 # --- the tables -------------------------------------------------------------------
-# medians.tsv: scale, engine, figure, median of its runs
+# medians.tsv: scale, engine, figure, median, min and max of its runs
 LC_ALL=C sort -t "$(printf '\t')" -k1,1n -k2,2 -k3,3 -k4,4g "$results" | awk -F '\t' '
-	function flush() { if (n) printf "%s\t%s\t%s\t%s\n", key1, key2, key3, \
-		(n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2); n = 0 }
+	function flush() { if (n) printf "%s\t%s\t%s\t%s\t%s\t%s\n", key1, key2, key3, \
+		(n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), v[1], v[n]; n = 0 }
 	{ k = $1 FS $2 FS $3; if (k != cur) { flush(); cur = k; key1 = $1; key2 = $2; key3 = $3 }
 	  v[++n] = $4 }
 	END { flush() }' >"$out/medians.tsv"
@@ -567,9 +633,9 @@ LC_ALL=C sort -t "$(printf '\t')" -k1,1n -k2,2 -k3,3 -k4,4g "$results" | awk -F 
 k1=${ks%% *}
 {
 	for e in graf fts5 xapian xapsnip; do
-		set -- "$out/x$first_scale/$e-k$k1-r"*.perq
+		set -- "$out/x$first_scale/$e-k$k1.perq"
 		[ -f "$1" ] || continue
-		echo "== $e, k=$k1, ${first_scale}x, median over $# run(s)"
+		echo "== $e, k=$k1, ${first_scale}x"
 		python3 "$peers/summary.py" --slow "$@"
 		echo
 	done
