@@ -78,7 +78,8 @@ static const graf_option options[] = {
 	{ "ranking", OPT_RANKING, "FILE",
 	  "write every query's ranked list: qid, rank, path, docid, paragraph, score", NULL },
 	{ "exhaustive", OPT_EXHAUSTIVE, NULL,
-	  "rank with no limit and keep the first k (the plain path of the library)", NULL },
+	  "rank with no limit and keep the first k (the plain path of the library);\n"
+	  "                            with timing, times that path", NULL },
 	{ "check", OPT_CHECK, NULL,
 	  "compare each query's top k with the exhaustive ranking; no timing", NULL },
 	{ "unit", OPT_UNIT, "UNIT", "paragraph (default) or article", unit_keywords },
@@ -155,6 +156,7 @@ typedef struct Buf {
 	size_t len, cap;
 } Buf;
 
+/* Seconds on the monotonic clock. */
 static double
 benchNow(void)
 {
@@ -164,6 +166,8 @@ benchNow(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* graf_cli_parse() callback: store option KEY in the Args at CTX.
+ * @retval 0, or -1 with a message in the Args' err buffer */
 static int
 benchHandleOption(void *ctx, int key, const char *arg, int keyword)
 {
@@ -260,6 +264,7 @@ nomem:
 	return -1;
 }
 
+/* Free what L holds (not L). */
 static void
 benchQueriesFree(QueryList *l)
 {
@@ -333,12 +338,13 @@ benchHashHit(uint64_t h, const graf_hit *hit)
 
 /*
  * Run query Q with OPTS, timed, and fill in its figures; add the bytes of
- * highlighted text to *HL_BYTES.
+ * highlighted text to *HL_BYTES.  KEEP > 0: read only the first KEEP hits
+ * (the exhaustive path runs with no limit).
  * @retval 0, or -1 when out of memory (the query's own failure is recorded
  *         in Q and reported on stderr)
  */
 static int
-benchTimeQuery(graf_index *idx, Query *q, const graf_search_options *opts, Buf *hl,
+benchTimeQuery(graf_index *idx, Query *q, const graf_search_options *opts, long keep, Buf *hl,
 	       long long *hl_bytes)
 {
 	graf_query *gq = NULL;
@@ -349,7 +355,7 @@ benchTimeQuery(graf_index *idx, Query *q, const graf_search_options *opts, Buf *
 	int rc = 0;
 
 	if (graf_query_run(idx, q->text, opts, &gq) == GRAF_STATUS_OK) {
-		while ((hit = graf_query_next(gq))) {
+		while ((keep == 0 || hits < keep) && (hit = graf_query_next(gq))) {
 			if (opts->fields & GRAF_HIT_MATCHES) {
 				if (!benchHighlight(hl, hit)) {
 					rc = -1;
@@ -376,6 +382,7 @@ benchTimeQuery(graf_index *idx, Query *q, const graf_search_options *opts, Buf *
 	return rc;
 }
 
+/* qsort() comparison of doubles, ascending. */
 static int
 benchCompareDouble(const void *a, const void *b)
 {
@@ -445,11 +452,11 @@ benchTime(graf_index *idx, const Args *a, QueryList *l)
 	Buf hl = { 0 };
 	int status = EXIT_OK;
 
+	/* The exhaustive path: rank every match, read the first k. */
 	if (a->exhaustive)
-		fprintf(stderr, PROG ": --exhaustive is for --ranking and --check; timing the "
-				"limited run\n");
+		opts.limit = 0;
 	for (size_t i = 0; i < l->n; i++) {
-		if (benchTimeQuery(idx, &l->v[i], &opts, &hl, &hl_bytes) != 0) {
+		if (benchTimeQuery(idx, &l->v[i], &opts, a->search.limit, &hl, &hl_bytes) != 0) {
 			fprintf(stderr, PROG ": out of memory\n");
 			free(hl.s);
 			return EXIT_ERROR;
@@ -467,8 +474,8 @@ benchTime(graf_index *idx, const Args *a, QueryList *l)
 	for (size_t i = 0; i < l->n; i++)
 		ms[i] = l->v[i].ms;
 	qsort(ms, l->n, sizeof *ms, benchCompareDouble);
-	printf("engine      graf\n");
-	printf("k           %ld\n", opts.limit);
+	printf("engine      graf%s\n", a->exhaustive ? "-exhaustive" : "");
+	printf("k           %ld\n", a->search.limit);
 	printf("queries     %zu\n", l->n);
 	printf("errors      %ld\n", errors);
 	printf("seconds     %.3f\n", total_ms / 1000.0);
@@ -485,6 +492,7 @@ benchTime(graf_index *idx, const Args *a, QueryList *l)
 	return status;
 }
 
+/* Free the strings of L's hits and empty it (its array stays). */
 static void
 benchHitsClear(HitList *l)
 {
@@ -545,6 +553,7 @@ benchRank(graf_index *idx, const char *text, const graf_search_options *base, bo
 	return st;
 }
 
+/* True if X and Y are the same paragraph of the same article. */
 static bool
 benchSameHit(const Hit *x, const Hit *y)
 {
@@ -552,6 +561,8 @@ benchSameHit(const Hit *x, const Hit *y)
 	       strcmp(x->path, y->path) == 0;
 }
 
+/* True if scores X and Y agree to BENCH_SCORE_TOLERANCE (relative, or
+ * absolute below 1). */
 static bool
 benchSameScore(double x, double y)
 {

@@ -384,6 +384,7 @@ incremental() {
 		[ "$updated" = "$changed" ] ||
 			die "incremental run updated '$updated' articles, not the $changed changed"
 		record "$s" graf incr_s "$wall"
+		record "$s" graf incr_cpu_s "$cpu"
 		record "$s" graf incr_rss_MB "$rss_mb"
 		rep=$((rep + 1))
 	done
@@ -402,6 +403,7 @@ incremental_articles() {
 		rm -f "$dir/graf.db" "$dir/graf.db-wal" "$dir/graf.db-shm"
 		timed_run "$dir/full.time" "$graf_index" --index "$dir/graf.db" "$dir/bbc" 2>"$dir/full.err"
 		record 1 graf art_full_s "$wall"
+		record 1 graf art_full_cpu_s "$cpu"
 		rep=$((rep + 1))
 	done
 	n=0
@@ -416,6 +418,7 @@ incremental_articles() {
 		timed_run "$dir/incr.time" "$graf_index" --index "$dir/graf-incr.db" "$dir/bbc" \
 			2>"$dir/incr.err"
 		record 1 graf art_incr_s "$wall"
+		record 1 graf art_incr_cpu_s "$cpu"
 		rep=$((rep + 1))
 	done
 	record 1 graf art_files "$(find "$dir/bbc" -name '*.txt' | wc -l)"
@@ -503,6 +506,9 @@ print_tables() {
 		inc = get(s, "graf", "incr_s"); full = get(s, "graf", "index_s")
 		row("re-index after 1% of articles changed (" get(s, "graf", "incr_articles") "), s", inc, "-", "-", "", "")
 		row("  as a share of graf full index", (inc == "-" || full == "-") ? "-" : sprintf("%.1f%%", 100 * inc / full), "-", "-", "", "< 5%")
+		inc = get(s, "graf", "incr_cpu_s"); full = get(s, "graf", "index_cpu_s")
+		if (inc != "-")
+			row("  in CPU seconds: incremental / full", (full == "-") ? "-" : sprintf("%s / %s = %.1f%%", inc, full, 100 * inc / full), "-", "-", "", "< 5%")
 		ai = get(s, "graf", "art_incr_s"); af = get(s, "graf", "art_full_s")
 		if (ai != "-")
 			row("article files (bbc/articles, " get(s, "graf", "art_changed") " of " get(s, "graf", "art_files") " edited): incremental / full", sprintf("%.3f / %.3f s = %.1f%%", ai, af, 100 * ai / af), "-", "-", "", "< 5%")
