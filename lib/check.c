@@ -112,6 +112,20 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 		return grafi_error(idx, GRAF_STATUS_READ_ONLY,
 				   "checking '%s' needs it open for writing (FTS5's check is a command)",
 				   idx->path);
+	/*
+	 * One write transaction for the whole check: FTS5's integrity-check is
+	 * a command, which needs the write lock.  Taking it first means that a
+	 * running graf-index makes the check wait (the handle's busy timeout)
+	 * and then fail as busy, instead of reporting "database is locked" as
+	 * a problem of the index; and every check sees the same state.
+	 */
+	c.st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot check index");
+	if (c.st == GRAF_STATUS_BUSY)
+		return grafi_error(idx, c.st,
+				   "another graf-index is updating '%s'; check it when it has finished",
+				   idx->path);
+	if (c.st != GRAF_STATUS_OK)
+		return c.st;
 	checkPages(&c);
 	checkFullText(&c, "para", "INSERT INTO para(para) VALUES('integrity-check')");
 	/* rank = 1: also compare with the external content, article.title */
@@ -127,6 +141,7 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 		   "articles whose paragraph count is wrong");
 	checkCount(&c, "SELECT count(*) FROM article WHERE source NOT IN (SELECT id FROM source)",
 		   "articles without their source file");
+	sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 	if (n_problems)
 		*n_problems = c.problems;
 	if (c.problems > 0)
