@@ -89,6 +89,10 @@ graf_status_t
 grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 {
 	graf_status_t status = grafi_status_from_sqlite(rc);
+	/* RC may be graf's own verdict (SQLITE_CORRUPT for a paragraph without
+	 * its article) on a connection whose last error is "not an error". */
+	const char *why = (sqlite3_errcode(idx->db) & 0xff) == (rc & 0xff) ? sqlite3_errmsg(idx->db)
+									  : sqlite3_errstr(rc);
 
 	if (status == GRAF_STATUS_OK)
 		return status;
@@ -99,14 +103,14 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 	case GRAF_STATUS_BAD_INDEX:
 		return grafi_error(idx, status,
 				   "%s: index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
-				   what, idx->path, sqlite3_errmsg(idx->db));
+				   what, idx->path, why);
 	case GRAF_STATUS_BUSY:
 		return grafi_error(idx, status,
 				   "%s: index '%s' is locked by another process", what, idx->path);
 	case GRAF_STATUS_INTERRUPTED:
 		return grafi_error(idx, status, "%s: interrupted", what);
 	default:
-		return grafi_error(idx, status, "%s: %s", what, sqlite3_errmsg(idx->db));
+		return grafi_error(idx, status, "%s: %s", what, why);
 	}
 }
 
