@@ -302,22 +302,20 @@ make_articles() {
 }
 
 # index_state INDEX QUERIES OUTPUT: the answers of INDEX to every query of
-# the file QUERIES (one per line), as graf-search prints them in TSV with
-# no limit and no feedback, each preceded by its exit status; into OUTPUT.
-# Two indexes with the same content give the same OUTPUT.
+# the file QUERIES (QID<TAB>QUERY lines), as one graf-search prints them in
+# TSV with no limit and no feedback, then its exit status (and, for an
+# error, its message); into OUTPUT.  The same index content gives the same
+# OUTPUT.  $state_status is graf-search's exit status.
 index_state() {
-	: >"$3"
-	while IFS= read -r _q; do
-		_st=0
-		graf_search -i "$1" --format tsv -n 0 --no-feedback -- "$_q" \
-			>"$3.one" 2>"$3.err" || _st=$?
-		printf '== %s: exit %s\n' "$_q" "$_st" >>"$3"
-		cat "$3.one" >>"$3"
-		if [ "$_st" -gt 1 ]; then
-			cat "$3.err" >>"$3"
-		fi
-	done <"$2"
-	rm -f "$3.one" "$3.err"
+	_st=0
+	graf_search -i "$1" --queries "$2" --format tsv -n 0 --no-feedback \
+		>"$3" 2>"$3.err" || _st=$?
+	printf '== exit %s\n' "$_st" >>"$3"
+	if [ "$_st" -gt 1 ]; then
+		cat "$3.err" >>"$3"
+	fi
+	rm -f "$3.err"
+	state_status=$_st
 }
 
 # nobody_cmd: the command prefix that runs a program as the unprivileged
