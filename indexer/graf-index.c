@@ -370,6 +370,9 @@ main(int argc, char **argv)
 			free(target);
 			return EXIT_ERROR;
 		}
+		/* The empty WAL files kept under the temporary name belong to
+		 * no database any more. */
+		removeCompanions(target);
 		free(target);
 	}
 	if (!a.quiet)
