@@ -439,13 +439,15 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 	st = indexConnect(idx, path, false);
 	if (st == GRAF_STATUS_OK)
 		st = indexCheck(idx, language);
-	if (mode == GRAF_OPEN_READ && (st == GRAF_STATUS_READ_ONLY || st == GRAF_STATUS_IO)) {
+	if (mode == GRAF_OPEN_READ &&
+	    (st == GRAF_STATUS_READ_ONLY || st == GRAF_STATUS_IO || st == GRAF_STATUS_FULL)) {
 		/*
 		 * A WAL database needs its -shm file to be read, and a reader
 		 * creates it when it is missing.  In a directory we cannot
 		 * write (a read-only mount, another user's index) that fails;
 		 * then read the file as immutable, which needs no -shm.  No
 		 * writer can be updating it while we cannot create the -shm.
+		 * (Nor on a full disk, where the -shm cannot grow.)
 		 */
 		sqlite3_close(idx->db);
 		idx->db = NULL;

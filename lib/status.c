@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,10 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 
 	if (status == GRAF_STATUS_OK)
 		return status;
+	/* SQLite reports a full disk as SQLITE_FULL when it writes a page,
+	 * but as an I/O error when it sizes the -shm file (SHMSIZE). */
+	if (status == GRAF_STATUS_IO && sqlite3_system_errno(idx->db) == ENOSPC)
+		status = GRAF_STATUS_FULL;
 	switch (status) {
 	case GRAF_STATUS_FULL:
 		return grafi_error(idx, status, "%s: disk full writing '%s'; the index is unchanged",
