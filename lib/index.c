@@ -119,6 +119,7 @@ static graf_status_t
 indexCreateSchema(graf_index *idx, const char *language)
 {
 	char *sql = NULL, *meta = NULL;
+	sqlite3_int64 n_tables = 0;
 	graf_status_t st;
 
 	sql = grafi_strdup_printf(schema_sql, language, language);
@@ -135,6 +136,14 @@ indexCreateSchema(graf_index *idx, const char *language)
 		goto out;
 	}
 	st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot create index");
+	/* Two graf-index started together on a new file both find it empty;
+	 * the second to get the write lock finds the schema made. */
+	if (st == GRAF_STATUS_OK)
+		st = indexQueryInt(idx, "SELECT count(*) FROM sqlite_master", &n_tables);
+	if (st == GRAF_STATUS_OK && n_tables > 0) {
+		st = grafi_exec(idx, "COMMIT", "cannot create index");
+		goto out;
+	}
 	if (st == GRAF_STATUS_OK)
 		st = grafi_exec(idx, sql, "cannot create index");
 	if (st == GRAF_STATUS_OK)
