@@ -45,8 +45,8 @@ n_files=$(wc -l <files | tr -d ' ')
 # Words of every section, and the two marks of the modified articles; each
 # query finds tens of paragraphs, not thousands (TSV prints their text).
 printf '%s\n' 1 'football coach' 2 'government minister' 3 'title:election' \
-	4 'market* shares' 5 '"prime minister"' 6 'quokka profit*' \
-	7 'zebracorn film' 8 'music award' | paste - - >queries
+	4 'market* shares' 5 '"prime minister"' 6 quokka 7 zebracorn \
+	8 'music award' | paste - - >queries
 
 # state INDEX NAME: the answers of INDEX into NAME, which must be sound.
 state() {
