@@ -147,6 +147,15 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	return 0;
 }
 
+/* Write the file name PATH to stderr with its control characters (a
+ * newline in a file name) as '?', so that each message stays one line. */
+static void
+putPath(const char *path)
+{
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, stderr);
+}
+
 static void
 onWarning(void *ctx, const char *path, const char *message)
 {
@@ -156,7 +165,9 @@ onWarning(void *ctx, const char *path, const char *message)
 		fputs("\r\033[K", stderr);
 		p->shown = false;
 	}
-	fprintf(stderr, PROG ": warning: '%s': %s\n", path, message);
+	fputs(PROG ": warning: '", stderr);
+	putPath(path);
+	fprintf(stderr, "': %s\n", message);
 }
 
 static void
@@ -168,10 +179,16 @@ onChange(void *ctx, graf_change_t change, const char *path, const char *docid)
 
 	if (change == GRAF_CHANGE_SKIPPED)
 		return;  /* the warning said it */
-	if (docid && strcmp(docid, path) != 0)
-		fprintf(stderr, "%s %s (%s)\n", verbs[change], docid, path);
-	else
-		fprintf(stderr, "%s %s\n", verbs[change], path);
+	fprintf(stderr, "%s ", verbs[change]);
+	if (docid && strcmp(docid, path) != 0) {
+		putPath(docid);
+		fputs(" (", stderr);
+		putPath(path);
+		fputs(")", stderr);
+	} else {
+		putPath(path);
+	}
+	fputc('\n', stderr);
 }
 
 /* Progress on a terminal, in place: files, throughput, time left. */
