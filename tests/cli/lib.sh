@@ -301,6 +301,26 @@ make_articles() {
 	}'
 }
 
+# timed_index NAME ARGS...: run graf-index ARGS (exit 0 or 1) and say how
+# long it took and, with /usr/bin/time, its peak memory ($peak_rss_mb; 0
+# without /usr/bin/time).
+timed_index() {
+	_name=$1
+	shift
+	_t0=$(now_ms)
+	_st=0
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%M' -o "$tmp/.rss" ${GRAF_TEST_WRAPPER:+$GRAF_TEST_WRAPPER} \
+			"$GRAF_INDEX_BIN" "$@" >"$out" 2>"$err" || _st=$?
+	else
+		graf_index "$@" >"$out" 2>"$err" || _st=$?
+		echo 0 >"$tmp/.rss"
+	fi
+	[ "$_st" -le 1 ] || fail "$_name: exit $_st"
+	peak_rss_mb=$(( $(tail -n 1 "$tmp/.rss") / 1024 ))
+	say "$_name: $(( $(now_ms) - _t0 )) ms, peak RSS $peak_rss_mb MB"
+}
+
 # index_state INDEX QUERIES OUTPUT: the answers of INDEX to every query of
 # the file QUERIES (QID<TAB>QUERY lines), as one graf-search prints them in
 # TSV with no limit and no feedback, then its exit status (and, for an
