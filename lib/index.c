@@ -443,6 +443,12 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 				 "index '%s' is a directory; give the database file, e.g. '%s/graf.db'",
 				 path, path);
 		goto fail;
+	} else if (!S_ISREG(sb.st_mode)) {
+		/* SQLite would block for ever reading a FIFO, and cannot lock a
+		 * device. */
+		st = grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT,
+				 "index '%s' is not a regular file; check the --index path", path);
+		goto fail;
 	}
 
 	st = indexConnect(idx, path, false);
