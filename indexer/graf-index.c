@@ -267,6 +267,11 @@ checkIndex(const Args *a, bool has_paths)
 		fprintf(stderr, PROG ": --check takes no PATH and no --rebuild\n");
 		return EXIT_ERROR;
 	}
+	/* Opening for writing would create a missing index. */
+	if (access(a->index, F_OK) != 0 && errno == ENOENT) {
+		fprintf(stderr, PROG ": no index at '%s' (create it with graf-index)\n", a->index);
+		return EXIT_ERROR;
+	}
 	if (graf_index_open(a->index, GRAF_OPEN_WRITE, NULL, &idx, &msg) != GRAF_STATUS_OK) {
 		fprintf(stderr, PROG ": %s\n", msg);
 		free(msg);
