@@ -31,6 +31,29 @@ checkProblem(Check *c, const char *message)
 		c->problem(c->ctx, message);
 }
 
+/*
+ * One row of PRAGMA integrity_check other than "ok".  A row can hold several
+ * lines ("*** in database main ***\nOn tree page 6 cell 40: ..."): each
+ * line is a problem of its own, so that every message stays one line; the
+ * "*** in database main ***" heading is not one.
+ */
+static void
+checkPageRow(Check *c, const char *row)
+{
+	while (*row) {
+		size_t n = strcspn(row, "\n");
+		char msg[600];
+
+		if (n > 0 && strncmp(row, "*** in database ", 16) != 0) {
+			snprintf(msg, sizeof msg, "database: %.*s", (int)(n < 500 ? n : 500), row);
+			checkProblem(c, msg);
+		}
+		row += n;
+		if (*row == '\n')
+			row++;
+	}
+}
+
 /* PRAGMA integrity_check: every row it returns other than "ok" is a
  * problem. */
 static void
@@ -46,12 +69,8 @@ checkPages(Check *c)
 			break;
 		rc = SQLITE_OK;
 		row = (const char *)sqlite3_column_text(stmt, 0);
-		if (row && strcmp(row, "ok") != 0) {
-			char msg[600];
-
-			snprintf(msg, sizeof msg, "database: %s", row);
-			checkProblem(c, msg);
-		}
+		if (row && strcmp(row, "ok") != 0)
+			checkPageRow(c, row);
 	}
 	if (rc != SQLITE_DONE) {
 		char msg[600];
