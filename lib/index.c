@@ -232,6 +232,13 @@ indexCheck(graf_index *idx, const char *language)
 		rc = SQLITE_CORRUPT;
 	}
 	sqlite3_finalize(stmt);
+	if ((rc & 0xff) == SQLITE_ERROR || rc == SQLITE_CORRUPT)
+		/* A graf index (its application_id says so) without its meta
+		 * table, or without the language in it. */
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
+				   idx->path, rc == SQLITE_ERROR ? sqlite3_errmsg(idx->db)
+								 : "no language in its settings");
 	if (rc != SQLITE_OK)
 		return grafi_sqlite_error(idx, rc, "cannot read index settings");
 	if (!grafi_language_known(idx->language))
