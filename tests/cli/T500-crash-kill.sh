@@ -16,15 +16,21 @@
 # ones (default 300, a spread over the five sections, so that the test takes
 # about half a minute in a sanitizer build; "all" for every one, as make
 # check-heavy does).  Without the shared data, generated articles stand in.
+# GRAF_TEST_QUICK (make check-valgrind): 6 kills, 60 articles.
 . "$(dirname "$0")/lib.sh"
 
-kills=${GRAF_TEST_KILLS:-20}
+if quick; then
+	kills=${GRAF_TEST_KILLS:-6}
+	want=${GRAF_TEST_KILL_FILES:-60}
+else
+	kills=${GRAF_TEST_KILLS:-20}
+	want=${GRAF_TEST_KILL_FILES:-300}
+fi
 [ "$kills" -ge 5 ] || fail "GRAF_TEST_KILLS must be at least 5"
 rand_init
 say "seed $rand_seed (GRAF_TEST_SEED=$rand_seed replays it), $kills kills"
 
 # --- the corpus: the articles, then a modified copy --------------------------------
-want=${GRAF_TEST_KILL_FILES:-300}
 bbc=$(shared_dir bbc/articles)
 if [ -n "$bbc" ]; then
 	(cd "$bbc" && find . -name '*.txt') | LC_ALL=C sort >all-files
