@@ -38,7 +38,12 @@ enum {
 	OPT_LIST_LANGUAGES,
 	OPT_INPUT_FORMAT,
 	OPT_CHECK,
+	OPT_WAIT,
 };
+
+/* How long to wait for another graf-index by default (seconds), and at most. */
+#define WAIT_DEFAULT_S 5
+#define WAIT_MAX_S 86400
 
 /* In the order of graf_input_t. */
 static const char *const input_keywords[] = { "auto", "text", "jsonl", "trec", NULL };
@@ -52,6 +57,8 @@ static const graf_option options[] = {
 	  "build the index again from scratch, then replace the old one", NULL },
 	{ "check", OPT_CHECK, NULL, "verify the index and report its problems; change nothing",
 	  NULL },
+	{ "wait", OPT_WAIT, "SECONDS",
+	  "wait at most SECONDS for another graf-index (default 5)", NULL },
 	{ "quiet", OPT_QUIET, NULL, "print only errors and warnings", NULL },
 	{ "verbose", OPT_VERBOSE, NULL, "name every article added, updated or removed", NULL },
 	{ "list-languages", OPT_LIST_LANGUAGES, NULL, "list the stemmer languages and exit", NULL },
@@ -87,9 +94,12 @@ static const graf_program program = {
 
 typedef struct Args {
 	const char *index;
+	long wait_s;                 /* --wait, or -1: the default */
 	const char *language;
 	graf_input_t input;
 	bool quiet, verbose, rebuild, check, list_languages, help, version;
+	char *err;                   /* where option handlers write a usage error */
+	size_t err_size;
 } Args;
 
 typedef struct Progress {
@@ -125,8 +135,25 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_LIST_LANGUAGES: a->list_languages = true; break;
 	case OPT_INPUT_FORMAT: a->input = (graf_input_t)keyword; break;
 	case OPT_CHECK: a->check = true; break;
+	case OPT_WAIT:
+		if (graf_cli_number(arg, 0, WAIT_MAX_S, &a->wait_s) != 0) {
+			snprintf(a->err, a->err_size,
+				 "invalid --wait '%s' (a whole number of seconds from 0 to %d)", arg,
+				 WAIT_MAX_S);
+			return -1;
+		}
+		break;
 	}
 	return 0;
+}
+
+/* Write the file name PATH to stderr with its control characters (a
+ * newline in a file name) as '?', so that each message stays one line. */
+static void
+putPath(const char *path)
+{
+	for (const unsigned char *c = (const unsigned char *)path; *c; c++)
+		fputc(*c < 0x20 || *c == 0x7f ? '?' : *c, stderr);
 }
 
 static void
@@ -138,7 +165,9 @@ onWarning(void *ctx, const char *path, const char *message)
 		fputs("\r\033[K", stderr);
 		p->shown = false;
 	}
-	fprintf(stderr, PROG ": warning: '%s': %s\n", path, message);
+	fputs(PROG ": warning: '", stderr);
+	putPath(path);
+	fprintf(stderr, "': %s\n", message);
 }
 
 static void
@@ -150,10 +179,16 @@ onChange(void *ctx, graf_change_t change, const char *path, const char *docid)
 
 	if (change == GRAF_CHANGE_SKIPPED)
 		return;  /* the warning said it */
-	if (docid && strcmp(docid, path) != 0)
-		fprintf(stderr, "%s %s (%s)\n", verbs[change], docid, path);
-	else
-		fprintf(stderr, "%s %s\n", verbs[change], path);
+	fprintf(stderr, "%s ", verbs[change]);
+	if (docid && strcmp(docid, path) != 0) {
+		putPath(docid);
+		fputs(" (", stderr);
+		putPath(path);
+		fputs(")", stderr);
+	} else {
+		putPath(path);
+	}
+	fputc('\n', stderr);
 }
 
 /* Progress on a terminal, in place: files, throughput, time left. */
@@ -232,6 +267,11 @@ checkIndex(const Args *a, bool has_paths)
 		fprintf(stderr, PROG ": --check takes no PATH and no --rebuild\n");
 		return EXIT_ERROR;
 	}
+	/* Opening for writing would create a missing index. */
+	if (access(a->index, F_OK) != 0 && errno == ENOENT) {
+		fprintf(stderr, PROG ": no index at '%s' (create it with graf-index)\n", a->index);
+		return EXIT_ERROR;
+	}
 	if (graf_index_open(a->index, GRAF_OPEN_WRITE, NULL, &idx, &msg) != GRAF_STATUS_OK) {
 		fprintf(stderr, PROG ": %s\n", msg);
 		free(msg);
@@ -262,6 +302,9 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int first;
 
+	a.wait_s = -1;
+	a.err = err;
+	a.err_size = sizeof err;
 	first = graf_cli_parse(&program, argc, argv, handleOption, &a, err, sizeof err);
 	if (first < 0) {
 		fprintf(stderr, PROG ": %s\nTry '" PROG " --help' for more information.\n", err);
@@ -319,6 +362,9 @@ main(int argc, char **argv)
 	uo.ctx = &progress;
 	uo.warning = onWarning;
 	uo.input = a.input;
+	/* busy_timeout_ms 0 means the library's default: --wait 0 is 1 ms. */
+	if (a.wait_s >= 0)
+		uo.busy_timeout_ms = a.wait_s > 0 ? (int)(a.wait_s * 1000) : 1;
 	uo.change = a.verbose ? onChange : NULL;
 	uo.progress = !a.quiet && isatty(STDERR_FILENO) ? onProgress : NULL;
 	st = graf_index_update(idx, paths, n_paths, &uo, &stats);
@@ -346,6 +392,9 @@ main(int argc, char **argv)
 			free(target);
 			return EXIT_ERROR;
 		}
+		/* The empty WAL files kept under the temporary name belong to
+		 * no database any more. */
+		removeCompanions(target);
 		free(target);
 	}
 	if (!a.quiet)

@@ -31,6 +31,29 @@ checkProblem(Check *c, const char *message)
 		c->problem(c->ctx, message);
 }
 
+/*
+ * One row of PRAGMA integrity_check other than "ok".  A row can hold several
+ * lines ("*** in database main ***\nOn tree page 6 cell 40: ..."): each
+ * line is a problem of its own, so that every message stays one line; the
+ * "*** in database main ***" heading is not one.
+ */
+static void
+checkPageRow(Check *c, const char *row)
+{
+	while (*row) {
+		size_t n = strcspn(row, "\n");
+		char msg[600];
+
+		if (n > 0 && strncmp(row, "*** in database ", 16) != 0) {
+			snprintf(msg, sizeof msg, "database: %.*s", (int)(n < 500 ? n : 500), row);
+			checkProblem(c, msg);
+		}
+		row += n;
+		if (*row == '\n')
+			row++;
+	}
+}
+
 /* PRAGMA integrity_check: every row it returns other than "ok" is a
  * problem. */
 static void
@@ -46,12 +69,8 @@ checkPages(Check *c)
 			break;
 		rc = SQLITE_OK;
 		row = (const char *)sqlite3_column_text(stmt, 0);
-		if (row && strcmp(row, "ok") != 0) {
-			char msg[600];
-
-			snprintf(msg, sizeof msg, "database: %s", row);
-			checkProblem(c, msg);
-		}
+		if (row && strcmp(row, "ok") != 0)
+			checkPageRow(c, row);
 	}
 	if (rc != SQLITE_DONE) {
 		char msg[600];
@@ -112,6 +131,20 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 		return grafi_error(idx, GRAF_STATUS_READ_ONLY,
 				   "checking '%s' needs it open for writing (FTS5's check is a command)",
 				   idx->path);
+	/*
+	 * One write transaction for the whole check: FTS5's integrity-check is
+	 * a command, which needs the write lock.  Taking it first means that a
+	 * running graf-index makes the check wait (the handle's busy timeout)
+	 * and then fail as busy, instead of reporting "database is locked" as
+	 * a problem of the index; and every check sees the same state.
+	 */
+	c.st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot check index");
+	if (c.st == GRAF_STATUS_BUSY)
+		return grafi_error(idx, c.st,
+				   "another graf-index is updating '%s'; check it when it has finished",
+				   idx->path);
+	if (c.st != GRAF_STATUS_OK)
+		return c.st;
 	checkPages(&c);
 	/* rank = 1: also compare each with its external content, the
 	 * paragraphs' text (every row unpacked) and article.title */
@@ -128,6 +161,7 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 		   "articles whose paragraph count is wrong");
 	checkCount(&c, "SELECT count(*) FROM article WHERE source NOT IN (SELECT id FROM source)",
 		   "articles without their source file");
+	sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 	if (n_problems)
 		*n_problems = c.problems;
 	if (c.problems > 0)

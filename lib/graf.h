@@ -236,6 +236,8 @@ graf_status_t graf_index_update(graf_index *idx, const char *const *paths,
  * @param n_problems  OUT, optional: the number of problems found
  * @retval GRAF_STATUS_OK          the index is sound
  * @retval GRAF_STATUS_BAD_INDEX   problems were found
+ * @retval GRAF_STATUS_BUSY        another process was updating the index
+ *                                 for longer than the busy timeout (5 s)
  */
 graf_status_t graf_index_check(graf_index *idx,
 			       void (*problem)(void *ctx, const char *message),

@@ -141,6 +141,7 @@ static graf_status_t
 indexCreateSchema(graf_index *idx, const char *language)
 {
 	char *sql = NULL, *meta = NULL;
+	sqlite3_int64 n_tables = 0;
 	graf_status_t st;
 
 	sql = grafi_strdup_printf(schema_sql, language, language);
@@ -157,6 +158,14 @@ indexCreateSchema(graf_index *idx, const char *language)
 		goto out;
 	}
 	st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot create index");
+	/* Two graf-index started together on a new file both find it empty;
+	 * the second to get the write lock finds the schema made. */
+	if (st == GRAF_STATUS_OK)
+		st = indexQueryInt(idx, "SELECT count(*) FROM sqlite_master", &n_tables);
+	if (st == GRAF_STATUS_OK && n_tables > 0) {
+		st = grafi_exec(idx, "COMMIT", "cannot create index");
+		goto out;
+	}
 	if (st == GRAF_STATUS_OK)
 		st = grafi_exec(idx, sql, "cannot create index");
 	if (st == GRAF_STATUS_OK)
@@ -169,6 +178,25 @@ out:
 	free(sql);
 	sqlite3_free(meta);
 	return st;
+}
+
+/*
+ * Record why the database of IDX could not be read as an index, from the
+ * SQLite error of the call that just failed: a file that is no database at
+ * all, or a damaged one (a truncated or corrupted graf index).  Returns
+ * GRAF_STATUS_BAD_INDEX.
+ */
+static graf_status_t
+indexRefuse(graf_index *idx)
+{
+	if (sqlite3_errcode(idx->db) == SQLITE_NOTADB)
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "'%s' is not a graf index (not an SQLite database); check the "
+				   "--index path (graf-index --rebuild would replace the file)",
+				   idx->path);
+	return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+			   "index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
+			   idx->path, sqlite3_errmsg(idx->db));
 }
 
 /*
@@ -185,8 +213,7 @@ indexCheck(graf_index *idx, const char *language)
 
 	st = indexQueryInt(idx, "SELECT count(*) FROM sqlite_master", &n_tables);
 	if (st == GRAF_STATUS_BAD_INDEX)
-		return grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)",
-				   idx->path);
+		return indexRefuse(idx);
 	if (st != GRAF_STATUS_OK)
 		return st;
 	if (n_tables == 0) {
@@ -203,8 +230,8 @@ indexCheck(graf_index *idx, const char *language)
 		return st;
 	if (app_id != GRAFI_APPLICATION_ID)
 		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
-				   "'%s' is not a graf index (an SQLite database of another program)",
-				   idx->path);
+				   "'%s' is not a graf index (an SQLite database of another program); "
+				   "check the --index path", idx->path);
 	if (version > GRAFI_SCHEMA_VERSION)
 		return grafi_error(idx, GRAF_STATUS_INDEX_VERSION,
 				   "index '%s' was made by a newer graf (schema %lld, this graf reads %d); "
@@ -227,6 +254,13 @@ indexCheck(graf_index *idx, const char *language)
 		rc = SQLITE_CORRUPT;
 	}
 	sqlite3_finalize(stmt);
+	if ((rc & 0xff) == SQLITE_ERROR || rc == SQLITE_CORRUPT)
+		/* A graf index (its application_id says so) without its meta
+		 * table, or without the language in it. */
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
+				   idx->path, rc == SQLITE_ERROR ? sqlite3_errmsg(idx->db)
+								 : "no language in its settings");
 	if (rc != SQLITE_OK)
 		return grafi_sqlite_error(idx, rc, "cannot read index settings");
 	if (!grafi_language_known(idx->language))
@@ -241,20 +275,34 @@ indexCheck(graf_index *idx, const char *language)
 	return GRAF_STATUS_OK;
 }
 
-/* Create the directory that will hold PATH when it is missing (one level:
- * "index/" for "index/graf.db").  Errors surface when SQLite opens PATH. */
-static void
+/*
+ * Create the directory that will hold PATH when it is missing (one level:
+ * "index/" for "index/graf.db"), and check that a file can be created in it
+ * (SQLite's "unable to open database file" would not say why).
+ * @retval 0, or an errno value
+ */
+static int
 indexMakeParentDir(const char *path)
 {
 	char *dir = strdup(path);
 	char *slash = dir ? strrchr(dir, '/') : NULL;
+	int err = 0;
 
+	if (!dir)
+		return ENOMEM;
 	if (slash && slash != dir) {
 		*slash = '\0';
-		/* A failure is reported by sqlite3_open_v2(), with the file name. */
-		(void)mkdir(dir, 0777);
+		if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+			err = errno;
+	} else if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		strcpy(dir, "/");
 	}
+	if (!err && access(dir, W_OK | X_OK) != 0)
+		err = errno;
 	free(dir);
+	return err;
 }
 
 /*
@@ -306,7 +354,7 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 	 * back to read() where mmap is not available.) */
 	st = grafi_exec(idx, "PRAGMA mmap_size = 1073741824", "cannot open index");
 	if (st == GRAF_STATUS_BAD_INDEX)
-		return grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)", path);
+		return indexRefuse(idx);
 	if (st != GRAF_STATUS_OK)
 		return st;
 	if (idx->mode == GRAF_OPEN_WRITE) {
@@ -319,8 +367,7 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 		st = grafi_exec(idx, "PRAGMA page_size = 16384; PRAGMA cache_size = -32768",
 				"cannot open index");
 		if (st == GRAF_STATUS_BAD_INDEX)
-			st = grafi_error(idx, st, "'%s' is not a graf index (not an SQLite database)",
-					 path);
+			st = indexRefuse(idx);
 	}
 	return st;
 }
@@ -362,6 +409,20 @@ indexSetWriteMode(graf_index *idx)
 	return st;
 }
 
+/* Record that IDX, opened for writing, cannot be written (its last error
+ * says why); returns GRAF_STATUS_READ_ONLY. */
+static graf_status_t
+indexReadOnly(graf_index *idx)
+{
+	char why[sizeof idx->errmsg];
+	const char *colon = strstr(idx->errmsg, ": ");
+
+	snprintf(why, sizeof why, "%s", colon ? colon + 2 : idx->errmsg);
+	return grafi_error(idx, GRAF_STATUS_READ_ONLY,
+			   "cannot write index '%s' (%s); graf-index needs write access to the "
+			   "file and its directory (graf-search can read it)", idx->path, why);
+}
+
 graf_status_t
 graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 		graf_index **out, char **error_message)
@@ -369,6 +430,7 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 	graf_index *idx;
 	graf_status_t st;
 	struct stat sb;
+	int err;
 
 	*out = NULL;
 	if (error_message)
@@ -400,24 +462,36 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 					 path, strerror(errno));
 			goto fail;
 		}
-		indexMakeParentDir(path);
+		if ((err = indexMakeParentDir(path)) != 0) {
+			st = grafi_error(idx, err == ENOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_IO,
+					 "cannot create index '%s': %s", path, strerror(err));
+			goto fail;
+		}
 	} else if (S_ISDIR(sb.st_mode)) {
 		st = grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT,
 				 "index '%s' is a directory; give the database file, e.g. '%s/graf.db'",
 				 path, path);
+		goto fail;
+	} else if (!S_ISREG(sb.st_mode)) {
+		/* SQLite would block for ever reading a FIFO, and cannot lock a
+		 * device. */
+		st = grafi_error(idx, GRAF_STATUS_BAD_ARGUMENT,
+				 "index '%s' is not a regular file; check the --index path", path);
 		goto fail;
 	}
 
 	st = indexConnect(idx, path, false);
 	if (st == GRAF_STATUS_OK)
 		st = indexCheck(idx, language);
-	if (mode == GRAF_OPEN_READ && (st == GRAF_STATUS_READ_ONLY || st == GRAF_STATUS_IO)) {
+	if (mode == GRAF_OPEN_READ &&
+	    (st == GRAF_STATUS_READ_ONLY || st == GRAF_STATUS_IO || st == GRAF_STATUS_FULL)) {
 		/*
 		 * A WAL database needs its -shm file to be read, and a reader
 		 * creates it when it is missing.  In a directory we cannot
 		 * write (a read-only mount, another user's index) that fails;
 		 * then read the file as immutable, which needs no -shm.  No
 		 * writer can be updating it while we cannot create the -shm.
+		 * (Nor on a full disk, where the -shm cannot grow.)
 		 */
 		sqlite3_close(idx->db);
 		idx->db = NULL;
@@ -426,8 +500,16 @@ graf_index_open(const char *path, graf_open_mode_t mode, const char *language,
 		if (st == GRAF_STATUS_OK)
 			st = indexCheck(idx, language);
 	}
-	if (st == GRAF_STATUS_OK && mode == GRAF_OPEN_WRITE)
-		st = indexSetWriteMode(idx);
+	if (st == GRAF_STATUS_OK && mode == GRAF_OPEN_WRITE) {
+		/* SQLite opens a write-protected file read-only without a word;
+		 * say so now rather than at the first write. */
+		if (sqlite3_db_readonly(idx->db, "main") == 1)
+			st = grafi_error(idx, GRAF_STATUS_READ_ONLY, "attempt to write a readonly database");
+		else
+			st = indexSetWriteMode(idx);
+	}
+	if (st == GRAF_STATUS_READ_ONLY && mode == GRAF_OPEN_WRITE)
+		st = indexReadOnly(idx);
 	if (st != GRAF_STATUS_OK)
 		goto fail;
 	*out = idx;

@@ -20,6 +20,45 @@
 
 #include "out.h"
 
+/*
+ * S as a JSON string.  Paths and document ids come from file names and
+ * collection files, which need not be UTF-8 (jansson refuses such strings,
+ * and the hit would vanish from the output): each byte that does not start
+ * a valid UTF-8 character is written as U+FFFD.  NULL when out of memory.
+ */
+static json_t *
+jsonText(const char *s)
+{
+	size_t n = strlen(s), o = 0;
+	char *copy;
+	json_t *j;
+
+	if (grafi_utf8_valid(s, n))
+		return json_string(s);
+	copy = malloc(3 * n + 1);
+	if (!copy)
+		return NULL;
+	for (size_t i = 0; i < n;) {
+		size_t k = 1;
+
+		while (k <= 4 && i + k <= n && !grafi_utf8_valid(s + i, k))
+			k++;
+		if (k <= 4 && i + k <= n) {
+			memcpy(copy + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(copy + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	copy[o] = '\0';
+	j = json_string(copy);
+	free(copy);
+	return j;
+}
+
 /* The context paragraphs P[0..N) as an array of {paragraph, text}. */
 static json_t *
 jsonParagraphs(const graf_paragraph *p, size_t n)
@@ -43,19 +82,19 @@ jsonHit(graf_output *o, const graf_hit *hit)
 	for (size_t i = 0; matches && i < hit->n_matches; i++)
 		json_array_append_new(matches, json_pack("[I, I]", (json_int_t)hit->matches[i].start,
 							 (json_int_t)hit->matches[i].end));
-	obj = json_pack("{s:i, s:s, s:I, s:f, s:s, s:s, s:s, s:I, s:s%, s:o}",
+	obj = json_pack("{s:i, s:s, s:I, s:f, s:o?, s:o?, s:s, s:I, s:s%, s:o}",
 			"format_version", GRAF_OUTPUT_FORMAT_VERSION,
 			"query", o->query ? o->query : "",
 			"rank", (json_int_t)hit->rank,
 			"score", hit->score,
-			"article", hit->docid,
-			"path", hit->path,
+			"article", jsonText(hit->docid),
+			"path", jsonText(hit->path),
 			"title", hit->title,
 			"paragraph", (json_int_t)hit->paragraph,
 			"text", hit->text, hit->text_len,
 			"matches", matches ? matches : json_array());
 	if (!obj)
-		return;  /* out of memory (jansson validated the UTF-8 we store) */
+		return;  /* out of memory (the text and title are UTF-8: graf decoded them) */
 	if (o->qid)
 		json_object_set_new(obj, "qid", json_string(o->qid));
 	if (hit->n_before || hit->n_after) {

@@ -29,6 +29,11 @@ jsonlWarn(const grafi_reader_sink *sink, size_t lineno, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof what, fmt, ap);
 	va_end(ap);
+	/* jansson's messages quote the input near the error ("invalid escape
+	 * near '\"a\\<CR>'"): control characters would break the line. */
+	for (char *c = what; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	snprintf(msg, sizeof msg, "line %zu: %s; record skipped", lineno, what);
 	sink->warn(sink->ctx, msg);
 }

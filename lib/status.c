@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +90,17 @@ graf_status_t
 grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 {
 	graf_status_t status = grafi_status_from_sqlite(rc);
+	/* RC may be graf's own verdict (SQLITE_CORRUPT for a paragraph without
+	 * its article) on a connection whose last error is "not an error". */
+	const char *why = (sqlite3_errcode(idx->db) & 0xff) == (rc & 0xff) ? sqlite3_errmsg(idx->db)
+									  : sqlite3_errstr(rc);
 
 	if (status == GRAF_STATUS_OK)
 		return status;
+	/* SQLite reports a full disk as SQLITE_FULL when it writes a page,
+	 * but as an I/O error when it sizes the -shm file (SHMSIZE). */
+	if (status == GRAF_STATUS_IO && sqlite3_system_errno(idx->db) == ENOSPC)
+		status = GRAF_STATUS_FULL;
 	switch (status) {
 	case GRAF_STATUS_FULL:
 		return grafi_error(idx, status, "%s: disk full writing '%s'; the index is unchanged",
@@ -99,14 +108,14 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 	case GRAF_STATUS_BAD_INDEX:
 		return grafi_error(idx, status,
 				   "%s: index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
-				   what, idx->path, sqlite3_errmsg(idx->db));
+				   what, idx->path, why);
 	case GRAF_STATUS_BUSY:
 		return grafi_error(idx, status,
 				   "%s: index '%s' is locked by another process", what, idx->path);
 	case GRAF_STATUS_INTERRUPTED:
 		return grafi_error(idx, status, "%s: interrupted", what);
 	default:
-		return grafi_error(idx, status, "%s: %s", what, sqlite3_errmsg(idx->db));
+		return grafi_error(idx, status, "%s: %s", what, why);
 	}
 }
 

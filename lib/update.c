@@ -483,8 +483,15 @@ updateReadFile(const char *path, char **data, size_t *len)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return errno;
-	/* Room for the size fstat() gives, plus one byte to see EOF in one go. */
-	if (fstat(fd, &sb) == 0 && sb.st_size > 0 && sb.st_size <= UPDATE_MAX_FILE_BYTES)
+	/* Room for the size fstat() gives, plus one byte to see EOF in one go.
+	 * A file already too big is not read at all. */
+	if (fstat(fd, &sb) != 0)
+		sb.st_size = 0;
+	if (sb.st_size > UPDATE_MAX_FILE_BYTES) {
+		close(fd);
+		return EFBIG;
+	}
+	if (sb.st_size > 0)
 		cap = (size_t)sb.st_size + 2;
 	buf = malloc(cap ? cap : 65536);
 	cap = buf ? (cap ? cap : 65536) : 0;

@@ -33,9 +33,11 @@ not_ok() {
 	[ -f "$tmp/err" ] && sed 's/^/#   err: /' "$tmp/err"
 }
 
-# run ARGS...: run graf-eval, output in $tmp/out, $tmp/err, status in $status.
+# run ARGS...: run graf-eval (under $GRAF_TEST_WRAPPER when set: make
+# check-valgrind), output in $tmp/out, $tmp/err, status in $status.
 run() {
-	"$EVAL" "$@" >"$tmp/out" 2>"$tmp/err"
+	# shellcheck disable=SC2086 # the wrapper is words
+	${GRAF_TEST_WRAPPER:+$GRAF_TEST_WRAPPER} "$EVAL" "$@" >"$tmp/out" 2>"$tmp/err"
 	status=$?
 }
 

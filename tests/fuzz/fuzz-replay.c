@@ -4,10 +4,11 @@
  * every input that ever crashed the target (built with the sanitizers when
  * configure --enable-sanitizers is given).
  *
- *     fuzz_query_replay [FILE|DIR]...
+ *     fuzz_NAME_replay [FILE|DIR]...
  *
- * Without arguments it reads $srcdir/tests/fuzz/seeds/query and
- * $srcdir/tests/fuzz/regressions/query.  A crash is the failure; otherwise
+ * Without arguments it reads $srcdir/tests/fuzz/seeds/NAME and
+ * $srcdir/tests/fuzz/regressions/NAME, where NAME is FUZZ_NAME (given when
+ * compiling: -DFUZZ_NAME='"query"').  A crash is the failure; otherwise
  * it exits 0 after saying how many inputs it ran.
  */
 #include "config.h"
@@ -19,6 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#ifndef FUZZ_NAME
+#define FUZZ_NAME "query"
+#endif
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -107,8 +112,9 @@ main(int argc, char **argv)
 			total += n;
 		}
 	} else {
-		snprintf(dirs[0], sizeof dirs[0], "%s/tests/fuzz/seeds/query", srcdir ? srcdir : ".");
-		snprintf(dirs[1], sizeof dirs[1], "%s/tests/fuzz/regressions/query",
+		snprintf(dirs[0], sizeof dirs[0], "%s/tests/fuzz/seeds/" FUZZ_NAME,
+			 srcdir ? srcdir : ".");
+		snprintf(dirs[1], sizeof dirs[1], "%s/tests/fuzz/regressions/" FUZZ_NAME,
 			 srcdir ? srcdir : ".");
 		for (int i = 0; i < 2; i++) {
 			long n = replayPath(dirs[i]);
@@ -118,6 +124,6 @@ main(int argc, char **argv)
 			total += n;
 		}
 	}
-	printf("fuzz-replay: %ld inputs ran without a failure\n", total);
+	printf("fuzz-replay: %s: %ld inputs ran without a failure\n", FUZZ_NAME, total);
 	return EXIT_SUCCESS;
 }
