@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "graf.h"
 
 #define PROG "graf-index"
@@ -254,6 +256,24 @@ onProblem(void *ctx, const char *message)
 	fprintf(stderr, PROG ": '%s': %s\n", (const char *)ctx, message);
 }
 
+/* The language of the index at PATH, which --rebuild keeps; the default
+ * if it cannot be read (a damaged index is what --rebuild is for).
+ * Malloc'ed; NULL when out of memory. */
+static char *
+languageOf(const char *path)
+{
+	graf_index *idx;
+	char *msg = NULL, *language;
+
+	if (graf_index_open(path, GRAF_OPEN_READ, NULL, &idx, &msg) != GRAF_STATUS_OK) {
+		free(msg);
+		return strdup(GRAF_DEFAULT_LANGUAGE);
+	}
+	language = strdup(graf_index_language(idx));
+	graf_index_close(idx);
+	return language;
+}
+
 /* graf-index --check: verify the index, print its problems. */
 static int
 checkIndex(const Args *a, bool has_paths)
@@ -272,11 +292,23 @@ checkIndex(const Args *a, bool has_paths)
 		fprintf(stderr, PROG ": no index at '%s' (create it with graf-index)\n", a->index);
 		return EXIT_ERROR;
 	}
-	if (graf_index_open(a->index, GRAF_OPEN_WRITE, NULL, &idx, &msg) != GRAF_STATUS_OK) {
-		fprintf(stderr, PROG ": %s\n", msg);
-		free(msg);
-		return EXIT_ERROR;
+	/* Nor may it make an index of an empty database: read it first
+	 * (which refuses anything that is not a graf index), then open it for
+	 * writing, as FTS5's check is a command. */
+	for (int mode = GRAF_OPEN_READ; mode <= GRAF_OPEN_WRITE; mode++) {
+		if (graf_index_open(a->index, (graf_open_mode_t)mode, NULL, &idx, &msg) !=
+		    GRAF_STATUS_OK) {
+			fprintf(stderr, PROG ": %s\n", msg);
+			free(msg);
+			return EXIT_ERROR;
+		}
+		if (mode == GRAF_OPEN_READ)
+			graf_index_close(idx);
 	}
+	/* The check takes the write lock: wait for a running graf-index as
+	 * an update would (--wait 0 is 1 ms). */
+	if (a->wait_s >= 0)
+		sqlite3_busy_timeout(graf_index_db(idx), a->wait_s > 0 ? (int)(a->wait_s * 1000) : 1);
 	st = graf_index_check(idx, onProblem, (void *)a->index, &problems);
 	if (st != GRAF_STATUS_OK)
 		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
@@ -296,7 +328,7 @@ main(int argc, char **argv)
 	graf_update_stats stats;
 	const char *const *paths;
 	size_t n_paths;
-	char err[512], *msg = NULL, *target = NULL;
+	char err[512], *msg = NULL, *target = NULL, *old_language = NULL;
 	graf_index *idx = NULL;
 	graf_status_t st;
 	struct sigaction sa;
@@ -337,13 +369,16 @@ main(int argc, char **argv)
 
 	target = a.rebuild ? rebuildPath(a.index) : NULL;
 	if (a.rebuild) {
-		if (!target) {
+		if (!target || (!a.language && !(old_language = languageOf(a.index)))) {
 			fprintf(stderr, PROG ": out of memory\n");
+			free(target);
 			return EXIT_ERROR;
 		}
 		removeDatabase(target);
 	}
-	st = graf_index_open(target ? target : a.index, GRAF_OPEN_WRITE, a.language, &idx, &msg);
+	st = graf_index_open(target ? target : a.index, GRAF_OPEN_WRITE,
+			     a.language ? a.language : old_language, &idx, &msg);
+	free(old_language);
 	if (st != GRAF_STATUS_OK) {
 		fprintf(stderr, PROG ": %s\n", msg);
 		free(msg);

@@ -220,8 +220,8 @@ int grafi_functions_register(sqlite3 *db);
 #define GRAFI_DEFAULT_PROXIMITY 0.25
 #define GRAFI_DEFAULT_PHRASE_BOOST 1.0
 #define GRAFI_DEFAULT_FB_DOCS 10
-#define GRAFI_DEFAULT_FB_TERMS 10
-#define GRAFI_DEFAULT_FB_WEIGHT 0.2
+#define GRAFI_DEFAULT_FB_TERMS 20
+#define GRAFI_DEFAULT_FB_WEIGHT 0.25
 #define GRAFI_MAX_FB_DOCS 100
 
 /* A map from article id to score (headline scores of one query). */

@@ -569,6 +569,7 @@ updateApplyFile(Update *u, const grafi_file *f)
 	sqlite3_stmt *get = u->stmt[STMT_SOURCE_GET];
 	sqlite3_int64 old_size = -1, old_mtime = -1;
 	uint64_t old_hash = 0, hash;
+	long warnings;
 	grafi_reader_sink sink = { updateDoc, updateReaderWarn, u };
 	char *data = NULL;
 	size_t len = 0;
@@ -649,6 +650,7 @@ updateApplyFile(Update *u, const grafi_file *f)
 	}
 	updateBindId(u, STMT_SOURCE_SEEN, u->source_id);
 	updateRun(u, STMT_SOURCE_SEEN);
+	warnings = u->stats->warnings;
 	if (u->status == GRAF_STATUS_OK) {
 		graf_status_t st = grafi_reader_for(f->format)(f->path, data, len, &sink);
 		if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
@@ -661,7 +663,10 @@ updateApplyFile(Update *u, const grafi_file *f)
 	updateRemoveUnseenArticles(u, u->source_id, f->path);
 	if (u->docs == 0 && u->status == GRAF_STATUS_OK) {
 		/* Nothing readable (empty, binary): forget the file, so that the
-		 * next run looks at it, and warns, again. */
+		 * next run looks at it, and warns, again.  The readers warn about
+		 * what they skip; a collection without a record says nothing. */
+		if (u->stats->warnings == warnings)
+			updateWarn(u, f->path, "no documents in the file; skipped");
 		u->stats->skipped++;
 		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
 		updateBindId(u, STMT_SOURCE_DELETE, u->source_id);

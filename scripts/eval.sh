@@ -45,7 +45,14 @@ for set in $sets; do
 		continue
 	fi
 	db=$out/$set.db
-	"$build/indexer/graf-index" --quiet --index "$db" "$dir/docs.jsonl" 2>/dev/null || [ $? -eq 1 ]
+	# A fresh index each time: one left by an older graf may not open.
+	rm -f "$db" "$db-wal" "$db-shm"
+	st=0
+	"$build/indexer/graf-index" --quiet --index "$db" "$dir/docs.jsonl" 2>"$out/$set.index.err" || st=$?
+	if [ "$st" -gt 1 ]; then
+		cat "$out/$set.index.err" >&2
+		exit 2
+	fi
 	start=$(date +%s.%N)
 	"$build/searcher/graf-search" --index "$db" --queries "$dir/queries.tsv" --any \
 		--unit article --format trec --limit 1000 --run-tag graf "$@" >"$out/$set.run"

@@ -91,8 +91,8 @@ static const graf_option options[] = {
 	  "expand queries with words of their best paragraphs (default with --queries)", NULL },
 	{ "no-feedback", OPT_NO_FEEDBACK, NULL, "no feedback (default for a single query)", NULL },
 	{ "fb-docs", OPT_FB_DOCS, "N", "feedback: paragraphs to read (default 10)", NULL },
-	{ "fb-terms", OPT_FB_TERMS, "N", "feedback: words to add (default 10)", NULL },
-	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.2)",
+	{ "fb-terms", OPT_FB_TERMS, "N", "feedback: words to add (default 20)", NULL },
+	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.25)",
 	  NULL },
 	{ "exhaustive", OPT_EXHAUSTIVE, NULL,
 	  "score every match instead of the top-k search (same results, slower; for tests)",
@@ -166,14 +166,21 @@ typedef struct Run {
 	long warnings;               /* about the text of batch queries */
 } Run;
 
+/* ARG as a whole number MIN..MAX into *OUT; -1 with a message naming WHAT. */
+static int
+handleRange(Args *a, const char *arg, const char *what, long min, long max, long *out)
+{
+	if (graf_cli_number(arg, min, max, out) == 0)
+		return 0;
+	snprintf(a->err, a->err_size, "invalid %s '%s' (a whole number from %ld to %ld)", what,
+		 arg, min, max);
+	return -1;
+}
+
 static int
 handleNumber(Args *a, const char *arg, const char *what, long max, long *out)
 {
-	if (graf_cli_number(arg, 0, max, out) == 0)
-		return 0;
-	snprintf(a->err, a->err_size, "invalid %s '%s' (a whole number from 0 to %ld)", what, arg,
-		 max);
-	return -1;
+	return handleRange(a, arg, what, 0, max, out);
 }
 
 static int
@@ -220,14 +227,14 @@ handleOption(void *ctx, int key, const char *arg, int keyword)
 	case OPT_NO_FEEDBACK: a->feedback = 0; break;
 	case OPT_FB_DOCS: {
 		long v;
-		if (handleNumber(a, arg, "--fb-docs", 100, &v) || v < 1)
+		if (handleRange(a, arg, "--fb-docs", 1, 100, &v))
 			return -1;
 		a->search.rank.fb_docs = (int)v;
 		break;
 	}
 	case OPT_FB_TERMS: {
 		long v;
-		if (handleNumber(a, arg, "--fb-terms", 1000, &v) || v < 1)
+		if (handleRange(a, arg, "--fb-terms", 1, 1000, &v))
 			return -1;
 		a->search.rank.fb_terms = (int)v;
 		break;
@@ -308,8 +315,11 @@ runQuery(Run *run, const char *qid, const char *text)
 	else
 		for (size_t i = 0; i < graf_query_warning_count(q); i++)
 			fprintf(stderr, PROG ": warning: %s\n", graf_query_warning(q, i));
+	/* The explanation is for a person: beside text output on stdout,
+	 * but on stderr when stdout is a format a program parses. */
 	if (graf_query_explain(q))
-		printf("%s\n", graf_query_explain(q));
+		fprintf(a->format == GRAF_FORMAT_TEXT ? stdout : stderr, "%s\n",
+			graf_query_explain(q));
 	graf_output_begin(run->out, text, qid);
 	while ((hit = graf_query_next(q))) {
 		graf_output_hit(run->out, hit);
