@@ -3,8 +3,7 @@
  * not hold, the closest words it does hold, written as the text writes them.
  *
  * The index holds stems, so candidates are found among stems: every term of
- * the paragraph vocabulary (an fts5vocab table in the connection's TEMP
- * schema, which works on a read-only index too) is compared, by optimal
+ * the paragraph vocabulary (post_df, with its paragraph counts) is compared, by optimal
  * string alignment distance (Levenshtein plus transpositions, the usual
  * typing errors), with the query word's stem, and with the word as typed
  * less up to SUGGEST_SUFFIX letters at its end, since a misspelt word often
@@ -12,7 +11,8 @@
  * "minst" is one).  A stem is not a word
  * ("controls" is indexed as "control", "election" as "elect"), so each of
  * the closest few stems is then looked up where it occurs (fts5vocab's
- * instance table gives paragraph and token position) and the paragraph
+ * instance table, in the connection's TEMP schema so that it works on a
+ * read-only index too, gives paragraph and token position) and the paragraph
  * tokenized again to read the word as written.  The written word closest to
  * what the user typed wins, then the one in more paragraphs (the likelier
  * intent): "electon" (stem "electon") is nearer the stem "electron" than
@@ -48,12 +48,13 @@
 #define SUGGEST_MIN_PREFIX 4
 
 static const char vocab_sql[] =
-	"CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_vocab_row "
-	"USING fts5vocab(main, para, row);"
 	"CREATE VIRTUAL TABLE IF NOT EXISTS temp.graf_vocab_instance "
 	"USING fts5vocab(main, para, instance);";
-static const char known_sql[] = "SELECT 1 FROM temp.graf_vocab_row WHERE term = ?1";
-static const char scan_sql[] = "SELECT term, doc FROM temp.graf_vocab_row";
+/* The vocabulary and each term's paragraph count from graf's own table
+ * (postings.c; tbl 0: paragraphs): a 2 MB scan of the news index, where
+ * fts5vocab's row table reads every doclist (40 MB) to count them. */
+static const char known_sql[] = "SELECT 1 FROM post_df WHERE tbl = 0 AND term = CAST(?1 AS BLOB)";
+static const char scan_sql[] = "SELECT term, df FROM post_df WHERE tbl = 0";
 /* CROSS JOIN: read the few instances first, then each paragraph by rowid. */
 static const char surface_sql[] =
 	"SELECT i.offset, p.body FROM temp.graf_vocab_instance AS i "

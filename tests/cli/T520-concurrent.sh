@@ -24,6 +24,8 @@ elif [ -n "$bbc" ]; then
 else
 	say "no \$GRAF_SHARED/data/bbc/articles: generated articles instead"
 	make_articles news 2000
+	# their words, in random order: some pairs are neighbours
+	phrase='"minister election"'
 fi
 find news -name '*.txt' | LC_ALL=C sort >files
 cp -R news news2
@@ -36,7 +38,7 @@ done
 mkdir empty
 
 printf '%s\n' 'football coach' 'government minister' 'title:election' 'market* shares' \
-	'"prime minister"' quokka zebracorn 'music award' >queries
+	"${phrase:-\"prime minister\"}" quokka zebracorn 'music award' >queries
 n_queries=$(wc -l <queries | tr -d ' ')
 
 # answers INDEX DIR: the answer to each query, DIR/N for query N.
