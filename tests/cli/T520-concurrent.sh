@@ -10,7 +10,7 @@
 #     SIGSTOP, so that the timing does not depend on the machine.)
 #   - Four graf-index started together on a new index: all complete.
 # Articles: the BBC ones (or generated ones) and a modified copy;
-# GRAF_TEST_QUICK (make check-valgrind): two of the five BBC sections.
+# GRAF_TEST_QUICK (make check-valgrind): 80 articles of each BBC section.
 . "$(dirname "$0")/lib.sh"
 
 bbc=$(shared_dir bbc/articles)
@@ -18,8 +18,12 @@ if [ -n "$bbc" ] && ! quick; then
 	cp -R "$bbc" news
 	chmod -R u+w news
 elif [ -n "$bbc" ]; then
-	mkdir news
-	cp -R "$bbc/business" "$bbc/tech" news/
+	# every section (the queries are spread over them), 80 articles each
+	for section in "$bbc"/*/; do
+		mkdir -p "news/$(basename "$section")"
+		find "$section" -name '*.txt' | LC_ALL=C sort | head -n 80 |
+			while IFS= read -r f; do cp "$f" "news/$(basename "$section")/"; done
+	done
 	chmod -R u+w news
 else
 	say "no \$GRAF_SHARED/data/bbc/articles: generated articles instead"
