@@ -135,11 +135,17 @@ for i in 1 2; do
 	if [ "$killed_status" -eq 137 ]; then
 		n_interrupted=$((n_interrupted + 1))
 		# Nothing was committed, or only the empty schema: an index
-		# with no article, a database with no table, or no file.
+		# with no article, a database with no table, or no file; or
+		# the kill came after the commit (while closing): the build.
 		if [ -f idx.db ]; then
 			_st=0
 			graf_search -i idx.db football >"$out" 2>"$err" || _st=$?
 			case $_st in
+			0)
+				check idx.db
+				state idx.db after
+				cmp -s after state-a || fail "kill $n_kill after the commit: answers differ"
+				;;
 			1) assert_empty "$out"; check idx.db ;;
 			2) assert_contains "$err" "is an empty database, not a graf index" ;;
 			*) fail "search after kill $n_kill exited with $_st" ;;
