@@ -121,6 +121,9 @@ struct graf_index {
 		sqlite3_stmt *get;           /* a term's lists */
 	} topk;
 	fts5_tokenizer tokenizer_methods;
+	int readers;                 /* open queries sharing the read
+				      * transaction below (query.c) */
+	bool read_txn;               /* query.c began it, and ends it */
 	char errmsg[1024];           /* last failure, one line */
 };
 

@@ -17,6 +17,7 @@
 
 struct graf_query {
 	graf_index *idx;
+	bool reader;                 /* counted in idx->readers */
 	struct graf_query *next;     /* in idx->queries */
 	graf_search_options opts;
 	char *query_text;            /* the query as given (for suggestions) */
@@ -231,9 +232,41 @@ queryClearContext(graf_query *q)
 	q->ctx_n = 0;
 }
 
+/*
+ * A query reads in several statements (statistics, lists, headlines, then
+ * each hit's text in graf_query_next()); in autocommit mode each would see
+ * the index as of its own start, and an update committed in between would
+ * give a mix of two states.  So the open queries of a connection share one
+ * read transaction: begun by the first, ended with the last.  A transaction
+ * the caller opened is left alone.
+ */
+static void
+queryReadBegin(graf_query *q)
+{
+	graf_index *idx = q->idx;
+
+	q->reader = true;
+	if (idx->readers++ == 0 && sqlite3_get_autocommit(idx->db))
+		idx->read_txn = sqlite3_exec(idx->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+static void
+queryReadEnd(graf_index *idx)
+{
+	if (--idx->readers == 0 && idx->read_txn) {
+		idx->read_txn = false;
+		/* a read transaction: nothing to lose if it fails */
+		if (sqlite3_exec(idx->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+}
+
 static void
 queryFree(graf_query *q)
 {
+	graf_index *idx = q->idx;
+	bool reader = q->reader;
+
 	grafi_stmt_give(q->idx, q->rank_sql, q->rank);
 	grafi_stmt_give(q->idx, q->text_sql, q->text);
 	grafi_stmt_give(q->idx, article_sql, q->article);
@@ -257,6 +290,8 @@ queryFree(graf_query *q)
 	free(q->path);
 	free(q->title);
 	free(q);
+	if (reader)
+		queryReadEnd(idx);
 }
 
 void
@@ -910,6 +945,7 @@ graf_query_run(graf_index *idx, const char *text, const graf_search_options *opt
 	}
 	q->next = idx->queries;
 	idx->queries = q;
+	queryReadBegin(q);
 	q->query_text = strdup(text);
 	if (!q->query_text) {
 		graf_query_free(q);

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "graf-private.h"
 #include "check_graf.h"
@@ -554,6 +556,89 @@ START_TEST(test_read_handle)
 }
 END_TEST
 
+/*
+ * A query sees one state of the index from graf_query_run() to
+ * graf_query_free(), even when an update commits while its hits are read
+ * (another connection removes an article): every hit, with its text, as
+ * before the update; the next query sees the update.
+ */
+/* The number of hits of "China" on R, all of them. */
+static long
+snapshotCount(graf_index *r)
+{
+	graf_search_options opts;
+	graf_query *q;
+	long n = 0;
+
+	graf_search_options_init(&opts);
+	opts.limit = 0;
+	ck_assert_int_eq(graf_query_run(r, "China", &opts, &q), GRAF_STATUS_OK);
+	while (graf_query_next(q))
+		n++;
+	ck_assert_int_eq(graf_query_status(q), GRAF_STATUS_OK);
+	graf_query_free(q);
+	return n;
+}
+
+START_TEST(test_snapshot)
+{
+	char *corpus = ck_printf("%s/snap", dir), *db_path = ck_printf("%s/snap.db", dir);
+	char *gone = ck_printf("%s/%s", corpus, CK_CORPUS_LINES);
+	const char *root = corpus;
+	graf_search_options opts;
+	graf_index *w, *r;
+	graf_query *q;
+	const graf_hit *hit;
+	long counts[3];
+
+	ck_assert_int_eq(mkdir(corpus, 0777), 0);
+	for (int i = 0; i < 2; i++) {
+		char *to = ck_printf("%s/%s", corpus, i ? CK_CORPUS_BLOCKS : CK_CORPUS_LINES);
+
+		ck_copy_file(docs[i].path, to);
+		free(to);
+	}
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_WRITE, NULL, &w, NULL), GRAF_STATUS_OK);
+	ck_assert_int_eq(graf_index_update(w, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+	ck_assert_int_eq(graf_index_open(db_path, GRAF_OPEN_READ, NULL, &r, NULL), GRAF_STATUS_OK);
+	counts[0] = snapshotCount(r);
+	ck_assert_int_gt(counts[0], 10);
+
+	/* k = 0: the top-k path (limit 10) while the article goes; k = 1: the
+	 * full ranking (no limit) while it comes back. */
+	for (int k = 0; k < 2; k++) {
+		long read = 1;
+
+		graf_search_options_init(&opts);
+		opts.limit = k == 0 ? 10 : 0;
+		ck_assert_int_eq(graf_query_run(r, "China", &opts, &q), GRAF_STATUS_OK);
+		ck_assert_ptr_nonnull(graf_query_next(q));
+		if (k == 0)
+			ck_assert_int_eq(unlink(gone), 0);
+		else
+			ck_copy_file(docs[0].path, gone);
+		ck_assert_int_eq(graf_index_update(w, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+		while ((hit = graf_query_next(q))) {
+			ck_assert_ptr_nonnull(hit->text);
+			ck_assert_ptr_nonnull(strstr(hit->text, "China"));
+			read++;
+		}
+		ck_assert_int_eq(graf_query_status(q), GRAF_STATUS_OK);
+		graf_query_free(q);
+		ck_assert_int_eq(read, k == 0 ? 10 : counts[1]);
+		/* the next query sees the update */
+		counts[k + 1] = snapshotCount(r);
+	}
+	ck_assert_int_lt(counts[1], counts[0]);
+	ck_assert_int_eq(counts[2], counts[0]);
+	graf_index_close(r);
+	graf_index_close(w);
+	free(gone);
+	free(db_path);
+	free(corpus);
+}
+END_TEST
+
 /* ------------------------------------------------------------- limits -- */
 
 /*
@@ -876,6 +961,7 @@ search_suite(void)
 	tcase_add_test(core, test_rare_earths);
 	tcase_add_test(core, test_huangs_speech);
 	tcase_add_test(core, test_bytedance);
+	tcase_add_test(core, test_snapshot);
 	tcase_add_test(core, test_headline_not_paragraph);
 	tcase_add_test(core, test_stemming_agrees);
 	tcase_add_test(core, test_apostrophes_same);
