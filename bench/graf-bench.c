@@ -155,14 +155,12 @@ typedef struct Buf {
 	size_t len, cap;
 } Buf;
 
-/* Seconds on the monotonic clock. */
-static double
-benchNow(void)
+/* Make OPTS the exhaustive ranking: every match scored, no top-k search. */
+static void
+benchExhaustive(graf_search_options *opts)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	opts->limit = 0;
+	opts->exhaustive = 1;
 }
 
 /* graf_cli_parse() callback: store option KEY in the Args at CTX.
@@ -350,7 +348,7 @@ benchTimeQuery(graf_index *idx, Query *q, const graf_search_options *opts, long 
 	const graf_hit *hit;
 	uint64_t h = BENCH_HASH_INIT;
 	long hits = 0;
-	double t0 = benchNow();
+	double t0 = graf_cli_seconds();
 	int rc = 0;
 
 	if (graf_query_run(idx, q->text, opts, &gq) == GRAF_STATUS_OK) {
@@ -373,7 +371,7 @@ benchTimeQuery(graf_index *idx, Query *q, const graf_search_options *opts, long 
 		q->failed = true;
 	}
 	graf_query_free(gq);
-	q->ms = (benchNow() - t0) * 1000.0;
+	q->ms = (graf_cli_seconds() - t0) * 1000.0;
 	q->hits = hits;
 	q->hash = h;
 	if (q->failed)
@@ -452,10 +450,8 @@ benchTime(graf_index *idx, const Args *a, QueryList *l)
 	int status = EXIT_OK;
 
 	/* The exhaustive path: rank every match, read the first k. */
-	if (a->exhaustive) {
-		opts.limit = 0;
-		opts.exhaustive = 1;
-	}
+	if (a->exhaustive)
+		benchExhaustive(&opts);
 	for (size_t i = 0; i < l->n; i++) {
 		if (benchTimeQuery(idx, &l->v[i], &opts, a->search.limit, &hl, &hl_bytes) != 0) {
 			fprintf(stderr, PROG ": out of memory\n");
@@ -522,10 +518,8 @@ benchRank(graf_index *idx, const char *text, const graf_search_options *base, bo
 
 	benchHitsClear(out);
 	opts.fields = 0;
-	if (exhaustive) {
-		opts.limit = 0;
-		opts.exhaustive = 1;
-	}
+	if (exhaustive)
+		benchExhaustive(&opts);
 	st = graf_query_run(idx, text, &opts, &q);
 	while (st == GRAF_STATUS_OK && (limit == 0 || (long)out->n < limit) &&
 	       (hit = graf_query_next(q))) {

@@ -112,13 +112,12 @@ typedef struct Progress {
 
 static graf_index *volatile running_index;
 
-static double
-now(void)
+/* --wait as a busy timeout in ms; 0: the library's default (5 s).  --wait 0
+ * is 1 ms, since 0 would mean the default. */
+static int
+waitMs(const Args *a)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return a->wait_s < 0 ? 0 : a->wait_s > 0 ? (int)(a->wait_s * 1000) : 1;
 }
 
 static int
@@ -198,7 +197,7 @@ static void
 onProgress(void *ctx, const graf_progress *pr)
 {
 	Progress *p = ctx;
-	double t = now(), elapsed = t - p->start, rate, left;
+	double t = graf_cli_seconds(), elapsed = t - p->start, rate, left;
 
 	if (elapsed < PROGRESS_AFTER_S || t - p->last < PROGRESS_EVERY_S)
 		return;
@@ -307,8 +306,8 @@ checkIndex(const Args *a, bool has_paths)
 	}
 	/* The check takes the write lock: wait for a running graf-index as
 	 * an update would (--wait 0 is 1 ms). */
-	if (a->wait_s >= 0)
-		sqlite3_busy_timeout(graf_index_db(idx), a->wait_s > 0 ? (int)(a->wait_s * 1000) : 1);
+	if (waitMs(a))
+		sqlite3_busy_timeout(graf_index_db(idx), waitMs(a));
 	st = graf_index_check(idx, onProblem, (void *)a->index, &problems);
 	if (st != GRAF_STATUS_OK)
 		fprintf(stderr, PROG ": %s\n", graf_index_errmsg(idx));
@@ -393,13 +392,11 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 
-	progress.start = now();
+	progress.start = graf_cli_seconds();
 	uo.ctx = &progress;
 	uo.warning = onWarning;
 	uo.input = a.input;
-	/* busy_timeout_ms 0 means the library's default: --wait 0 is 1 ms. */
-	if (a.wait_s >= 0)
-		uo.busy_timeout_ms = a.wait_s > 0 ? (int)(a.wait_s * 1000) : 1;
+	uo.busy_timeout_ms = waitMs(&a);
 	uo.change = a.verbose ? onChange : NULL;
 	uo.progress = !a.quiet && isatty(STDERR_FILENO) ? onProgress : NULL;
 	st = graf_index_update(idx, paths, n_paths, &uo, &stats);

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graf-private.h"
 
@@ -190,4 +191,13 @@ graf_cli_default_index(void)
 	const char *env = getenv("GRAF_INDEX");
 
 	return env && *env ? env : "index/graf.db";
+}
+
+double
+graf_cli_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }

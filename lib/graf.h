@@ -591,6 +591,9 @@ int graf_cli_number(const char *arg, long min, long max, long *out);
 /* The default index file: $GRAF_INDEX if set, else "index/graf.db". */
 const char *graf_cli_default_index(void);
 
+/* Seconds on the monotonic clock, for timing a run (progress, benchmarks). */
+double graf_cli_seconds(void);
+
 /* ----------------------------------------------------------- evaluation -- */
 
 /*

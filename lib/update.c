@@ -107,15 +107,6 @@ static const char *const update_sql[STMT_LAST] = {
 				"(SELECT id FROM temp.seen_source) ORDER BY id",
 };
 
-static double
-updateNow(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /*
  * Record a failed SQLite call RC for the current file.  Failures of the
  * database as a whole are fatal for the run; others (a value too big, a
@@ -874,7 +865,7 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 	Update u = { 0 };
 	graf_progress progress = { 0 };
 	char **roots = NULL;
-	double t0 = updateNow();
+	double t0 = graf_cli_seconds();
 	graf_status_t st;
 	int busy_ms;
 
@@ -964,6 +955,6 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 		free(roots[i]);
 	free(roots);
 	grafi_walk_result_release(&walk);
-	stats->seconds = updateNow() - t0;
+	stats->seconds = graf_cli_seconds() - t0;
 	return st;
 }
