@@ -429,9 +429,9 @@ storeReaderFree(void *p)
 }
 
 /* The decompression dictionary ID of DB, loaded on first use; NULL if there
- * is none (or no memory: *NOMEM). */
+ * is none or it is damaged. */
 static ZSTD_DDict *
-storeDict(StoreReader *r, sqlite3 *db, sqlite3_int64 id, bool *nomem)
+storeDict(StoreReader *r, sqlite3 *db, sqlite3_int64 id)
 {
 	sqlite3_stmt *stmt = NULL;
 	ZSTD_DDict *d = NULL;
@@ -443,9 +443,11 @@ storeDict(StoreReader *r, sqlite3 *db, sqlite3_int64 id, bool *nomem)
 	    SQLITE_OK) {
 		sqlite3_bind_int64(stmt, 1, id);
 		if (sqlite3_step(stmt) == SQLITE_ROW) {
+			/* NULL is also zstd's answer to a damaged dictionary,
+			 * far likelier for 64 KB than no memory: the caller
+			 * reports the paragraph as damaged. */
 			d = ZSTD_createDDict(sqlite3_column_blob(stmt, 0),
 					     (size_t)sqlite3_column_bytes(stmt, 0));
-			*nomem = !d;
 		}
 	}
 	sqlite3_finalize(stmt);
@@ -472,7 +474,6 @@ storeUnpackFunction(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	unsigned long long size;
 	uint64_t id;
 	ZSTD_DDict *dict;
-	bool nomem = false;
 	char *out;
 
 	(void)argc;
@@ -489,12 +490,8 @@ storeUnpackFunction(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	}
 	z += 1 + k;
 	len -= 1 + k;
-	dict = storeDict(r, sqlite3_context_db_handle(ctx), (sqlite3_int64)id, &nomem);
+	dict = storeDict(r, sqlite3_context_db_handle(ctx), (sqlite3_int64)id);
 	size = ZSTD_getFrameContentSize(z, len);
-	if (nomem) {
-		sqlite3_result_error_nomem(ctx);
-		return;
-	}
 	if (!dict || size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN ||
 	    size > 1000000000ULL) {
 		sqlite3_result_error(ctx, "graf_unpack: damaged paragraph", -1);
