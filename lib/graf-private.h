@@ -23,7 +23,7 @@
  * tokenizer's output changes; a graf that finds another version refuses the
  * index and asks for graf-index --rebuild.
  */
-#define GRAFI_SCHEMA_VERSION 3
+#define GRAFI_SCHEMA_VERSION 4
 
 /* PRAGMA application_id of a graf index: "graf" in ASCII.  It tells a graf
  * index from any other SQLite database. */
@@ -348,7 +348,9 @@ bool grafi_postings_dead(const grafi_score_map *tombs, sqlite3_int64 row, sqlite
 /* The postings an update run writes (see postings.c for the protocol:
  * begin; for each inserted row capture_row, the INSERT, capture_done; for
  * each deleted row delete; after each file file(); checkpoint between
- * files; finish before COMMIT; free always). */
+ * files, or inside a file when full() (memory is then bounded, but the
+ * file can no longer be rolled back alone); finish before COMMIT; free
+ * always). */
 typedef struct grafi_postings grafi_postings;
 graf_status_t grafi_postings_begin(graf_index *idx, grafi_postings **out);
 void grafi_capture_row(grafi_postings *p, int table, sqlite3_int64 row);
@@ -362,6 +364,7 @@ graf_status_t grafi_capture_done(grafi_postings *p);
 graf_status_t grafi_postings_delete(grafi_postings *p, int table, sqlite3_int64 row);
 void grafi_postings_file(grafi_postings *p, bool failed);
 graf_status_t grafi_postings_checkpoint(grafi_postings *p);
+bool grafi_postings_full(const grafi_postings *p);
 graf_status_t grafi_postings_finish(grafi_postings *p);
 void grafi_postings_free(grafi_postings *p);
 
@@ -531,6 +534,13 @@ typedef struct grafi_reader_sink {
 	 * without the file name, which the sink knows. */
 	void (*warn)(void *ctx, const char *message);
 	void *ctx;
+	/* Optional: called with the raw bytes of each record of a collection
+	 * before it is parsed; true means the index holds it unchanged, and
+	 * the reader skips it (an update then parses only what changed). */
+	bool (*known)(void *ctx, const char *raw, size_t len);
+	/* Lines of the file before DATA, when a collection is read in pieces:
+	 * warnings give line numbers of the whole file. */
+	size_t lines_before;
 } grafi_reader_sink;
 
 /*
@@ -552,6 +562,20 @@ graf_status_t grafi_read_jsonl(const char *path, const char *data, size_t len,
 /* TREC SGML collections (reader-trec.c). */
 graf_status_t grafi_read_trec(const char *path, const char *data, size_t len,
 			      const grafi_reader_sink *sink);
+
+/*
+ * Where a collection may be cut so that its pieces can be read one at a
+ * time: the length of the prefix of DATA[0..LEN) that ends with a whole
+ * record, the end of its last record (FIRST false) or of its first (FIRST
+ * true); 0 when no record ends in DATA.
+ */
+typedef size_t (*grafi_record_end_fn)(const char *data, size_t len, bool first);
+
+size_t grafi_jsonl_record_end(const char *data, size_t len, bool first);
+size_t grafi_trec_record_end(const char *data, size_t len, bool first);
+
+/* The record_end of FORMAT; NULL for text, whose file is one document. */
+grafi_record_end_fn grafi_record_end_for(graf_input_t format);
 
 /* ------------------------------------------------------------- the walk -- */
 

@@ -8,9 +8,11 @@
  *   source(id, path, size, mtime_ns, hash)
  *                              one row per file read; size and mtime let an
  *                              update skip unchanged files without reading
- *   article(id, source, docid, title, hash, paragraphs)
+ *   article(id, source, docid, title, hash, paragraphs, raw)
  *                              one row per article; docid is its identity
- *                              (the path, for a text file)
+ *                              (the path, for a text file); hash is of its
+ *                              headline and paragraphs, raw of the record's
+ *                              bytes in a collection (0 for a text file)
  *   para                       FTS5(body): the paragraphs, rowid =
  *                              GRAFI_ROWID(article id, paragraph number);
  *                              external content: para_body
@@ -61,7 +63,11 @@ static const char schema_sql[] =
 	" title TEXT NOT NULL,"
 	" hash INTEGER NOT NULL,"
 	" paragraphs INTEGER NOT NULL,"
+	" raw INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE(source, docid));"
+	/* a collection's records by the hash of their bytes (update.c);
+	 * articles of text files have none */
+	"CREATE INDEX article_raw ON article(raw) WHERE raw <> 0;"
 	"CREATE TABLE para_text(id INTEGER PRIMARY KEY, z BLOB NOT NULL);"
 	"CREATE TABLE zdict(id INTEGER PRIMARY KEY, dict BLOB NOT NULL);"
 	"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"

@@ -14,12 +14,12 @@
  * hold exactly the tokens FTS5 indexed.
  *
  * Storage: segments, as in FTS5 and Lucene.  Each update run writes the
- * postings of the rows it inserted into new segments (one per ~2 million
- * postings, so memory stays bounded) and records the rows it deleted as
- * tombstones: post_tomb(tbl, row, seg) means "row's postings in segments
- * older than seg are dead".  When a table has too many segments, or the run
- * built the index from nothing, all its segments are merged into one and the
- * tombstones dropped.  The tables:
+ * postings of the rows it inserted into new segments (one each time the
+ * lists in memory reach POST_FLUSH_BYTES, so memory stays bounded) and
+ * records the rows it deleted as tombstones: post_tomb(tbl, row, seg)
+ * means "row's postings in segments older than seg are dead".  When a
+ * table has too many segments, or the run built the index from nothing, all
+ * its segments are merged into one and the tombstones dropped.  The tables:
  *
  *   post(tbl, term, seg, chunk, n, data)
  *                                   the postings of TERM in segment SEG, in
@@ -60,10 +60,14 @@
  * header is noise. */
 #define POST_BLOCK 128
 
-/* Flush the in-memory lists to a segment past this many bytes (about four
- * per posting): bounds graf-index's memory whatever the corpus, and holds
- * the news benchmark's 7 million postings in one segment. */
+/* Flush the in-memory lists to a segment when they take this much memory:
+ * bounds graf-index's memory whatever the corpus.  (The news benchmark's
+ * 7 million postings and 180,000 terms take about 80 MiB.) */
 #define POST_FLUSH_BYTES (64L << 20)
+
+/* Memory a term costs besides its postings: its PostTerm, its text, the
+ * allocator's headers and its share of the hash table's slots. */
+#define POST_TERM_BYTES(len) (sizeof(PostTerm) + (size_t)(len) + 1 + 48)
 
 /* Bytes of blocks per stored row (see the file comment). */
 #define POST_CHUNK 3000
@@ -109,13 +113,15 @@ typedef struct PostTable {
 	PostTerm **slots;        /* open addressing */
 	size_t cap, n;
 	long postings;           /* held in memory */
-	size_t bytes;            /* of encoded postings held in memory */
+	size_t bytes;            /* of memory its terms take (estimated) */
 	bool empty_at_start;     /* no segment when the run began */
+	bool spilled;            /* postings went to temp.post_spill */
 } PostTable;
 
 struct grafi_postings {
 	graf_index *idx;
 	sqlite3_int64 tomb_seg;  /* segment id tombstones of this run carry */
+	size_t flush_bytes;      /* POST_FLUSH_BYTES, or the tests' setting */
 	uint32_t serial;         /* of the current file */
 	PostTable table[GRAFI_TABLE_LAST];
 	/* the row being captured */
@@ -127,7 +133,8 @@ struct grafi_postings {
 	RowTerm *row_terms;
 	size_t row_n, row_cap;
 	graf_status_t status;    /* sticky failure of the capture */
-	sqlite3_stmt *put_post, *put_seg, *put_tomb, *put_df, *drop_df;
+	sqlite3_int64 spill_seg; /* the last segment written to the spill */
+	sqlite3_stmt *put_post, *put_spill, *put_seg, *put_tomb, *put_df, *drop_df;
 };
 
 static uint32_t
@@ -187,6 +194,7 @@ postTermGet(grafi_postings *p, int table, const char *term, int len)
 	pt->file_serial = UINT32_MAX;
 	t->slots[i] = pt;
 	t->n++;
+	t->bytes += POST_TERM_BYTES(len);
 	return pt;
 }
 
@@ -311,7 +319,6 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	sqlite3_int64 prev = pt->last_row < 0 ? 0 : GRAFI_ROWID_ARTICLE(pt->last_row);
 	sqlite3_int64 d = art - prev;
 	uint64_t zz = d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-d) << 1) - 1;
-	size_t before = pt->n;
 
 	postTouch(pt, serial);
 	if (pt->n + 32 > pt->cap) {
@@ -323,6 +330,7 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 		nb = realloc(pt->buf, ncap);
 		if (!nb)
 			return false;
+		t->bytes += ncap - pt->cap;
 		pt->buf = nb;
 		pt->cap = ncap;
 	}
@@ -335,7 +343,6 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	pt->count++;
 	pt->df_delta++;
 	pt->last_row = row;
-	t->bytes += pt->n - before;
 	t->postings++;
 	return true;
 }
@@ -521,6 +528,17 @@ grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out)
 
 static const char put_post_sql[] =
 	"INSERT INTO post(tbl, term, seg, chunk, n, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+static const char put_spill_sql[] =
+	"INSERT INTO temp.post_spill(tbl, term, seg, chunk, n, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+/* Where a build from nothing puts the segments it must write before its
+ * end, to merge them into post then: written at once, in key order, post's
+ * b-tree is packed full; a segment written into post and merged there would
+ * leave it half empty (and the file larger by the segments' size). */
+static const char spill_sql[] =
+	"CREATE TEMP TABLE IF NOT EXISTS post_spill(tbl INTEGER NOT NULL, term BLOB NOT NULL,"
+	" seg INTEGER NOT NULL, chunk INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
+	" PRIMARY KEY(tbl, term, seg, chunk)) WITHOUT ROWID;"
+	"DELETE FROM temp.post_spill;";
 static const char put_seg_sql[] = "INSERT INTO post_seg(tbl, postings) VALUES(?1, ?2)";
 static const char put_df_sql[] =
 	"INSERT INTO post_df(tbl, term, df) VALUES(?1, ?2, ?3) "
@@ -545,7 +563,7 @@ static int postComparePosting(const void *a, const void *b);
  * file comment) grouped into rows of at most POST_CHUNK bytes.
  */
 static int
-postWriteList(grafi_postings *p, int table, const void *term, int term_len, sqlite3_int64 seg,
+postWriteList(sqlite3_stmt *put, int table, const void *term, int term_len, sqlite3_int64 seg,
 	      const grafi_posting *v, size_t n, PostBuf *buf)
 {
 	int rc = SQLITE_OK, chunk = 0;
@@ -567,14 +585,14 @@ postWriteList(grafi_postings *p, int table, const void *term, int term_len, sqli
 			}
 			count += k;
 		}
-		sqlite3_bind_int(p->put_post, 1, table);
-		sqlite3_bind_blob(p->put_post, 2, term, term_len, SQLITE_STATIC);
-		sqlite3_bind_int64(p->put_post, 3, seg);
-		sqlite3_bind_int(p->put_post, 4, chunk);
-		sqlite3_bind_int64(p->put_post, 5, (sqlite3_int64)count);
-		sqlite3_bind_blob(p->put_post, 6, buf->p, (int)buf->n, SQLITE_STATIC);
-		rc = sqlite3_step(p->put_post);
-		sqlite3_reset(p->put_post);
+		sqlite3_bind_int(put, 1, table);
+		sqlite3_bind_blob(put, 2, term, term_len, SQLITE_STATIC);
+		sqlite3_bind_int64(put, 3, seg);
+		sqlite3_bind_int(put, 4, chunk);
+		sqlite3_bind_int64(put, 5, (sqlite3_int64)count);
+		sqlite3_bind_blob(put, 6, buf->p, (int)buf->n, SQLITE_STATIC);
+		rc = sqlite3_step(put);
+		sqlite3_reset(put);
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 		start += count;
@@ -611,9 +629,10 @@ postWriteFrequencies(grafi_postings *p, int table)
 	return rc;
 }
 
-/* Write TABLE's in-memory postings as a new segment, and forget them. */
+/* Write TABLE's in-memory postings as a new segment, of post or (SPILL) of
+ * temp.post_spill, and forget them. */
 static graf_status_t
-postFlushTable(grafi_postings *p, int table)
+postFlushTable(grafi_postings *p, int table, bool spill)
 {
 	graf_index *idx = p->idx;
 	PostTable *t = &p->table[table];
@@ -633,14 +652,19 @@ postFlushTable(grafi_postings *p, int table)
 		return rc == SQLITE_OK ? GRAF_STATUS_OK
 				       : grafi_sqlite_error(idx, rc, "cannot write postings");
 	}
-	sqlite3_bind_int(p->put_seg, 1, table);
-	sqlite3_bind_int64(p->put_seg, 2, t->postings);
-	rc = sqlite3_step(p->put_seg);
-	sqlite3_reset(p->put_seg);
-	if (rc != SQLITE_DONE)
-		return grafi_sqlite_error(idx, rc, "cannot write postings");
+	if (spill) {
+		seg = ++p->spill_seg;
+		t->spilled = true;
+	} else {
+		sqlite3_bind_int(p->put_seg, 1, table);
+		sqlite3_bind_int64(p->put_seg, 2, t->postings);
+		rc = sqlite3_step(p->put_seg);
+		sqlite3_reset(p->put_seg);
+		if (rc != SQLITE_DONE)
+			return grafi_sqlite_error(idx, rc, "cannot write postings");
+		seg = sqlite3_last_insert_rowid(idx->db);
+	}
 	rc = SQLITE_OK;
-	seg = sqlite3_last_insert_rowid(idx->db);
 
 	/* Terms in order, so that segments are written (and later merged)
 	 * in the order of the post table's key. */
@@ -669,7 +693,8 @@ postFlushTable(grafi_postings *p, int table)
 		postTermDecode(pt, v);
 		if (!pt->sorted)
 			qsort(v, pt->count, sizeof *v, postComparePosting);
-		rc = postWriteList(p, table, pt->term, pt->len, seg, v, pt->count, &buf);
+		rc = postWriteList(spill ? p->put_spill : p->put_post, table, pt->term, pt->len, seg,
+				   v, pt->count, &buf);
 	}
 	if (rc == SQLITE_OK)
 		rc = postWriteFrequencies(p, table);
@@ -695,6 +720,11 @@ grafi_postings_begin(graf_index *idx, grafi_postings **out)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
 	p->idx = idx;
 	p->row_table = -1;
+	/* A test hook: flush often, to see several segments on small inputs
+	 * (tests/cli/T035-collections.sh). */
+	p->flush_bytes = getenv("GRAF_DEBUG_POSTINGS_BYTES")
+				 ? (size_t)strtoul(getenv("GRAF_DEBUG_POSTINGS_BYTES"), NULL, 10)
+				 : (size_t)POST_FLUSH_BYTES;
 	rc = sqlite3_prepare_v2(idx->db,
 				"SELECT coalesce(max(id), 0) + 1, "
 				"(SELECT count(*) FROM post_seg WHERE tbl = 0), "
@@ -707,6 +737,12 @@ grafi_postings_begin(graf_index *idx, grafi_postings **out)
 		rc = SQLITE_OK;
 	}
 	sqlite3_finalize(stmt);
+	if (rc == SQLITE_OK && (p->table[GRAFI_TABLE_PARA].empty_at_start ||
+				p->table[GRAFI_TABLE_HEAD].empty_at_start)) {
+		rc = sqlite3_exec(idx->db, spill_sql, NULL, NULL, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_prepare_v2(idx->db, put_spill_sql, -1, &p->put_spill, NULL);
+	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_prepare_v2(idx->db, put_post_sql, -1, &p->put_post, NULL);
 	if (rc == SQLITE_OK)
@@ -742,7 +778,6 @@ grafi_postings_file(grafi_postings *p, bool failed)
 				if (!pt || pt->file_serial != p->serial)
 					continue;
 				tb->postings -= (long)(pt->count - pt->file_count);
-				tb->bytes -= pt->n - pt->file_n;
 				pt->n = pt->file_n;
 				pt->count = pt->file_count;
 				pt->last_row = pt->file_last_row;
@@ -755,16 +790,28 @@ grafi_postings_file(grafi_postings *p, bool failed)
 	p->serial++;
 }
 
+bool
+grafi_postings_full(const grafi_postings *p)
+{
+	size_t bytes = 0;
+
+	if (!p)
+		return false;
+	for (int t = 0; t < GRAFI_TABLE_LAST; t++)
+		bytes += p->table[t].bytes;
+	return bytes >= p->flush_bytes;
+}
+
 graf_status_t
 grafi_postings_checkpoint(grafi_postings *p)
 {
 	graf_status_t st = GRAF_STATUS_OK;
 
-	if (!p)
+	if (!grafi_postings_full(p))
 		return GRAF_STATUS_OK;
+	/* A build from nothing spills, to write post once at the end. */
 	for (int t = 0; t < GRAFI_TABLE_LAST && st == GRAF_STATUS_OK; t++)
-		if (p->table[t].bytes >= (size_t)POST_FLUSH_BYTES)
-			st = postFlushTable(p, t);
+		st = postFlushTable(p, t, p->table[t].empty_at_start);
 	return st;
 }
 
@@ -834,12 +881,15 @@ postComparePosting(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
-/* Merge every segment of TABLE into one, dropping dead postings. */
+/* Merge every segment of TABLE in SOURCE (post, or temp.post_spill: a
+ * constant, never input) into one new segment of post, dropping dead
+ * postings. */
 static graf_status_t
-postMergeTable(grafi_postings *p, int table)
+postMergeTable(grafi_postings *p, int table, const char *source)
 {
 	graf_index *idx = p->idx;
 	sqlite3_stmt *terms = NULL, *lists = NULL, *del = NULL;
+	char *sql_terms = NULL, *sql_lists = NULL, *sql_del = NULL;
 	grafi_score_map *tombs = NULL;
 	grafi_posting_list all = { 0 };
 	PostBuf buf = { 0 };
@@ -855,22 +905,25 @@ postMergeTable(grafi_postings *p, int table)
 	rc = sqlite3_step(p->put_seg);
 	sqlite3_reset(p->put_seg);
 	seg = sqlite3_last_insert_rowid(idx->db);
+	sql_terms = sqlite3_mprintf("SELECT DISTINCT term FROM %s WHERE tbl = ?1 AND seg < ?2 "
+				    "ORDER BY term", source);
+	sql_lists = sqlite3_mprintf("SELECT seg, data FROM %s WHERE tbl = ?1 AND term = ?2 "
+				    "AND seg < ?3 ORDER BY seg, chunk", source);
+	sql_del = sqlite3_mprintf("DELETE FROM %s WHERE tbl = ?1 AND seg < ?2", source);
+	if (rc == SQLITE_ROW || (rc == SQLITE_DONE && (!sql_terms || !sql_lists || !sql_del)))
+		rc = !sql_terms || !sql_lists || !sql_del ? SQLITE_NOMEM : SQLITE_ERROR;
 	if (rc == SQLITE_DONE)
-		rc = sqlite3_prepare_v2(idx->db,
-					"SELECT DISTINCT term FROM post WHERE tbl = ?1 AND seg < ?2 "
-					"ORDER BY term", -1, &terms, NULL);
-	else if (rc == SQLITE_ROW)
-		rc = SQLITE_ERROR;
+		rc = sqlite3_prepare_v2(idx->db, sql_terms, -1, &terms, NULL);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db,
-					"SELECT seg, data FROM post WHERE tbl = ?1 AND term = ?2 AND seg < ?3 "
-					"ORDER BY seg, chunk",
-					-1, &lists, NULL);
+		rc = sqlite3_prepare_v2(idx->db, sql_lists, -1, &lists, NULL);
 	if (rc == SQLITE_OK) {
+		/* the spill's segments are numbered apart: all of them */
+		sqlite3_int64 below = strcmp(source, "post") == 0 ? seg : INT64_MAX;
+
 		sqlite3_bind_int(terms, 1, table);
-		sqlite3_bind_int64(terms, 2, seg);
+		sqlite3_bind_int64(terms, 2, below);
 		sqlite3_bind_int(lists, 1, table);
-		sqlite3_bind_int64(lists, 3, seg);
+		sqlite3_bind_int64(lists, 3, below);
 	}
 	while (rc == SQLITE_OK && (rc = sqlite3_step(terms)) == SQLITE_ROW) {
 		const void *term = sqlite3_column_blob(terms, 0);
@@ -902,7 +955,7 @@ postMergeTable(grafi_postings *p, int table)
 		if (rc != SQLITE_OK || all.n == 0)
 			continue;
 		qsort(all.v, all.n, sizeof *all.v, postComparePosting);
-		rc = postWriteList(p, table, term, term_len, seg, all.v, all.n, &buf);
+		rc = postWriteList(p->put_post, table, term, term_len, seg, all.v, all.n, &buf);
 		total += (sqlite3_int64)all.n;
 	}
 	if (rc == SQLITE_DONE)
@@ -910,22 +963,22 @@ postMergeTable(grafi_postings *p, int table)
 	sqlite3_finalize(terms);
 	sqlite3_finalize(lists);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db,
-					"DELETE FROM post WHERE tbl = ?1 AND seg < ?2;", -1, &del, NULL);
+		rc = sqlite3_prepare_v2(idx->db, sql_del, -1, &del, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(del, 1, table);
-		sqlite3_bind_int64(del, 2, seg);
+		sqlite3_bind_int64(del, 2, strcmp(source, "post") == 0 ? seg : INT64_MAX);
 		rc = sqlite3_step(del);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(del);
+	sqlite3_free(sql_terms);
+	sqlite3_free(sql_lists);
+	sqlite3_free(sql_del);
 	if (rc == SQLITE_OK) {
 		char *sql = sqlite3_mprintf(
 			"DELETE FROM post_seg WHERE tbl = %d AND id < %lld;"
 			"DELETE FROM post_tomb WHERE tbl = %d;"
-			"UPDATE post_seg SET postings = %lld WHERE id = %lld;"
-			/* give back the old segments' pages (auto_vacuum) */
-			"PRAGMA incremental_vacuum;",
+			"UPDATE post_seg SET postings = %lld WHERE id = %lld;",
 			table, (long long)seg, table, (long long)total, (long long)seg);
 
 		rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
@@ -947,7 +1000,14 @@ grafi_postings_finish(grafi_postings *p)
 		sqlite3_int64 n_segs = 0;
 		int rc;
 
-		st = postFlushTable(p, t);
+		if (p->table[t].spilled) {
+			/* the rest after the spilled segments, all merged into one */
+			st = postFlushTable(p, t, true);
+			if (st == GRAF_STATUS_OK)
+				st = postMergeTable(p, t, "temp.post_spill");
+			continue;
+		}
+		st = postFlushTable(p, t, false);
 		if (st != GRAF_STATUS_OK)
 			break;
 		rc = sqlite3_prepare_v2(p->idx->db, "SELECT count(*) FROM post_seg WHERE tbl = ?1", -1,
@@ -962,10 +1022,9 @@ grafi_postings_finish(grafi_postings *p)
 		sqlite3_finalize(count);
 		if (rc != SQLITE_OK)
 			return grafi_sqlite_error(p->idx, rc, "cannot read postings");
-		/* A table built from nothing in several flushes, or one with too
-		 * many segments: one segment reads fastest. */
-		if ((p->table[t].empty_at_start && n_segs > 1) || n_segs > POST_MAX_SEGMENTS)
-			st = postMergeTable(p, t);
+		/* Too many segments: one reads fastest. */
+		if (n_segs > POST_MAX_SEGMENTS)
+			st = postMergeTable(p, t, "post");
 	}
 	return st;
 }
@@ -979,6 +1038,7 @@ grafi_postings_free(grafi_postings *p)
 		postTermsFree(p, t);
 	free(p->row_terms);
 	sqlite3_finalize(p->put_post);
+	sqlite3_finalize(p->put_spill);
 	sqlite3_finalize(p->put_seg);
 	sqlite3_finalize(p->put_tomb);
 	sqlite3_finalize(p->put_df);

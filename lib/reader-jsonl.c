@@ -94,11 +94,35 @@ jsonlRecord(const grafi_reader_sink *sink, json_t *obj, size_t lineno, graf_stat
 	return *st == GRAF_STATUS_OK;
 }
 
+size_t
+grafi_jsonl_record_end(const char *data, size_t len, bool first)
+{
+	const char *nl;
+
+	if (first) {
+		nl = memchr(data, '\n', len);
+		return nl ? (size_t)(nl - data) + 1 : 0;
+	}
+	while (len > 0 && data[len - 1] != '\n')
+		len--;
+	return len;
+}
+
+/* True if LINE[0..N) is only white space (it need not end with a NUL). */
+static bool
+jsonlIsBlank(const char *line, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r')
+			return false;
+	return true;
+}
+
 graf_status_t
 grafi_read_jsonl(const char *path, const char *data, size_t len, const grafi_reader_sink *sink)
 {
 	graf_status_t st = GRAF_STATUS_OK;
-	size_t lineno = 0, at = 0;
+	size_t lineno = sink->lines_before, at = 0;
 
 	(void)path;
 	while (at < len && st == GRAF_STATUS_OK) {
@@ -109,7 +133,10 @@ grafi_read_jsonl(const char *path, const char *data, size_t len, const grafi_rea
 
 		at += n + (nl ? 1 : 0);
 		lineno++;
-		if (strspn(line, " \t\r") >= n)
+		if (jsonlIsBlank(line, n))
+			continue;
+		/* Unchanged since the last run: not parsed at all. */
+		if (sink->known && sink->known(sink->ctx, line, n))
 			continue;
 		/* JSON_REJECT_DUPLICATES: a record with two "text" keys is
 		 * ambiguous; JSON_ALLOW_NUL is off, so strings stay C strings. */

@@ -196,6 +196,9 @@ trecDocument(const grafi_reader_sink *sink, const char *s, size_t n, size_t line
 	grafi_article a;
 	grafi_doc doc;
 
+	/* Unchanged since the last run: not parsed at all. */
+	if (sink->known && sink->known(sink->ctx, s, n))
+		return GRAF_STATUS_OK;
 	if (!trecElement(s, n, "DOCNO", &docno, &docno_len)) {
 		trecWarn(sink, lineno, "<DOC> without <DOCNO>");
 		return GRAF_STATUS_OK;
@@ -255,12 +258,29 @@ out:
 	return st;
 }
 
+size_t
+grafi_trec_record_end(const char *data, size_t len, bool first)
+{
+	const char *close;
+
+	if (first) {
+		close = trecFindClose(data, len, "DOC");
+		return close ? (size_t)(close - data) + 6 : 0;
+	}
+	/* The last "</DOC>": back from the end, one '<' at a time. */
+	for (size_t i = len; i-- > 0;)
+		if (data[i] == '<' && len - i >= 6 && data[i + 1] == '/' &&
+		    strncasecmp(data + i + 2, "DOC>", 4) == 0)
+			return i + 6;
+	return 0;
+}
+
 graf_status_t
 grafi_read_trec(const char *path, const char *data, size_t len, const grafi_reader_sink *sink)
 {
 	graf_status_t st = GRAF_STATUS_OK;
 	const char *p = data, *end = data + len;
-	size_t lineno = 1;
+	size_t lineno = sink->lines_before + 1;
 
 	(void)path;
 	while (st == GRAF_STATUS_OK && p < end) {

@@ -8,6 +8,11 @@
  *     compared with the indexed one of the same docid by a hash of its
  *     headline and paragraphs, and added, replaced or kept;
  *   - documents the file no longer has are removed.
+ * A collection (JSON Lines, TREC) is read in pieces of whole records, so
+ * memory does not grow with the file, and a record whose bytes hash as
+ * those of an indexed one of the file is known unchanged without being
+ * parsed: re-reading a large collection with a few changes is mostly
+ * reading it.
  * Files that were indexed under the walked paths and are gone are removed.
  * Every file is applied inside a savepoint, so a file that fails (too big
  * for SQLite, say) is rolled back alone and reported; only failures of the
@@ -27,11 +32,17 @@
 #include "graf-private.h"
 
 /*
- * Files larger than this are skipped.  SQLite refuses values over 1e9 bytes
- * (SQLITE_MAX_LENGTH), and decoding Windows-1252 can triple a file's size, so
- * 256 MiB is the largest file whose paragraphs always fit.
+ * Text files larger than this, and records of a collection larger than this,
+ * are skipped.  SQLite refuses values over 1e9 bytes (SQLITE_MAX_LENGTH), and
+ * decoding Windows-1252 can triple a file's size, so 256 MiB is the largest
+ * article whose paragraphs always fit.
  */
 #define UPDATE_MAX_FILE_BYTES (256LL << 20)
+
+/* Bytes read at a time from a collection.  A multiple of 8, so that the
+ * file's hash, taken piece by piece, is the hash of the whole (grafi_hash64
+ * works on 8-byte words). */
+#define UPDATE_CHUNK_BYTES (1 << 20)
 
 /* Ids of sources or articles, as collected before deleting them. */
 typedef struct IdList {
@@ -47,10 +58,16 @@ typedef struct Update {
 	sqlite3_int64 source_id;     /* its source row */
 	sqlite3_int64 old_source_id; /* its source row before this run; 0: new */
 	long docs;                   /* documents its reader delivered */
+	uint64_t raw;                /* hash of the bytes of the record being
+				      * read; 0: none (a text file) */
 	graf_status_t status;        /* sticky failure of the current file */
 	bool fatal;                  /* STATUS must abort the whole run */
+	bool flushed;                /* postings went to a segment inside the
+				      * file's savepoint: it cannot fail alone */
 	grafi_postings *postings;    /* graf's own lists, written alongside */
 	grafi_store *store;          /* the paragraphs' text */
+	grafi_score_map *seen;       /* ids of the articles of the file being
+				      * applied that this run has seen */
 	sqlite3_stmt *stmt[32];      /* see the STMT_* indexes */
 } Update;
 
@@ -62,14 +79,13 @@ enum {
 	STMT_SOURCE_DELETE,
 	STMT_SOURCE_SEEN,
 	STMT_SOURCE_ARTICLES,
-	STMT_SOURCE_ARTICLES_SEEN,
-	STMT_SOURCE_ARTICLES_UNSEEN,
+	STMT_SOURCE_ARTICLE_IDS,
 	STMT_ARTICLE_GET,
+	STMT_ARTICLE_KNOWN,
 	STMT_ARTICLE_ADD,
 	STMT_ARTICLE_SET,
+	STMT_ARTICLE_RAW,
 	STMT_ARTICLE_DELETE,
-	STMT_ARTICLE_SEEN,
-	STMT_ARTICLE_WAS_SEEN,
 	STMT_ARTICLE_PARAS,
 	STMT_PARA_ADD,
 	STMT_PARA_DELETE,
@@ -86,23 +102,22 @@ static const char *const update_sql[STMT_LAST] = {
 	[STMT_SOURCE_DELETE] = "DELETE FROM source WHERE id = ?1",
 	[STMT_SOURCE_SEEN] = "INSERT OR IGNORE INTO temp.seen_source(id) VALUES(?1)",
 	[STMT_SOURCE_ARTICLES] = "SELECT docid FROM article WHERE source = ?1 ORDER BY id",
-	[STMT_SOURCE_ARTICLES_SEEN] = "INSERT OR IGNORE INTO temp.seen_article(id) "
-				      "SELECT id FROM article WHERE source = ?1",
-	[STMT_SOURCE_ARTICLES_UNSEEN] = "SELECT id FROM article WHERE source = ?1 AND id NOT IN "
-					"(SELECT id FROM temp.seen_article) ORDER BY id",
-	[STMT_ARTICLE_GET] = "SELECT id, hash FROM article WHERE source = ?1 AND docid = ?2",
-	[STMT_ARTICLE_ADD] = "INSERT INTO article(source, docid, title, hash, paragraphs) "
-			     "VALUES(?1, ?2, ?3, ?4, ?5)",
-	[STMT_ARTICLE_SET] = "UPDATE article SET title = ?2, hash = ?3, paragraphs = ?4 WHERE id = ?1",
+	[STMT_SOURCE_ARTICLE_IDS] = "SELECT id FROM article WHERE source = ?1 ORDER BY id",
+	[STMT_ARTICLE_GET] = "SELECT id, hash, raw FROM article WHERE source = ?1 AND docid = ?2",
+	/* "raw <> 0" as the partial index article_raw says, so that it is used */
+	[STMT_ARTICLE_KNOWN] = "SELECT id, docid FROM article "
+			       "WHERE raw = ?1 AND raw <> 0 AND source = ?2",
+	[STMT_ARTICLE_ADD] = "INSERT INTO article(source, docid, title, hash, paragraphs, raw) "
+			     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_ARTICLE_SET] = "UPDATE article SET title = ?2, hash = ?3, paragraphs = ?4, raw = ?5 "
+			     "WHERE id = ?1",
+	[STMT_ARTICLE_RAW] = "UPDATE article SET raw = ?2 WHERE id = ?1",
 	[STMT_ARTICLE_DELETE] = "DELETE FROM article WHERE id = ?1 RETURNING docid",
-	[STMT_ARTICLE_SEEN] = "INSERT OR IGNORE INTO temp.seen_article(id) VALUES(?1)",
-	[STMT_ARTICLE_WAS_SEEN] = "SELECT 1 FROM temp.seen_article WHERE id = ?1",
-	[STMT_ARTICLE_PARAS] = "SELECT paragraphs FROM article WHERE id = ?1",
+	[STMT_ARTICLE_PARAS] = "SELECT paragraphs, title FROM article WHERE id = ?1",
 	[STMT_PARA_ADD] = "INSERT INTO para(rowid, body) VALUES(?1, ?2)",
-	[STMT_PARA_DELETE] = "DELETE FROM para WHERE rowid BETWEEN ?1 AND ?2",
+	[STMT_PARA_DELETE] = "DELETE FROM para WHERE rowid = ?1",
 	[STMT_HEAD_ADD] = "INSERT INTO head(rowid, title) VALUES(?1, ?2)",
-	[STMT_HEAD_DELETE] = "INSERT INTO head(head, rowid, title) "
-			     "SELECT 'delete', id, title FROM article WHERE id = ?1",
+	[STMT_HEAD_DELETE] = "INSERT INTO head(head, rowid, title) VALUES('delete', ?1, ?2)",
 	[STMT_UNSEEN_SOURCES] = "SELECT id, path FROM source WHERE id NOT IN "
 				"(SELECT id FROM temp.seen_source) ORDER BY id",
 };
@@ -204,25 +219,40 @@ updateDocHash(const grafi_doc *doc)
 	return h;
 }
 
-/* Record the rows of article ID as deleted in graf's own lists: its
- * paragraphs (as many as the article row counts) and its headline. */
+/*
+ * Delete the paragraphs and headline of article ID (not its row), from FTS5
+ * and from graf's own lists (tombstones).
+ *
+ * One statement per row, on purpose: a statement that may change several
+ * rows of an FTS5 table opens a statement savepoint, and FTS5 writes its
+ * pending terms out as a new segment at every savepoint.  A range DELETE per
+ * article made an update of 1% of a collection write hundreds of small
+ * segments (and merge them): a third of its time.
+ */
 static void
-updateTombstones(Update *u, sqlite3_int64 id)
+updateDeleteContent(Update *u, sqlite3_int64 id)
 {
-	sqlite3_stmt *paras = updateBindId(u, STMT_ARTICLE_PARAS, id);
+	sqlite3_stmt *get = updateBindId(u, STMT_ARTICLE_PARAS, id);
+	sqlite3_stmt *del = u->stmt[STMT_PARA_DELETE], *head = u->stmt[STMT_HEAD_DELETE];
 	sqlite3_int64 n = 0;
+	char *title = NULL;
 	graf_status_t st;
 	int rc;
 
 	if (u->status != GRAF_STATUS_OK) {
-		sqlite3_reset(paras);
+		sqlite3_reset(get);
 		return;
 	}
-	rc = sqlite3_step(paras);
-	if (rc == SQLITE_ROW)
-		n = sqlite3_column_int64(paras, 0);
-	sqlite3_reset(paras);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	rc = sqlite3_step(get);
+	if (rc == SQLITE_ROW) {
+		const char *t = grafi_column_text(get, 1);
+
+		n = sqlite3_column_int64(get, 0);
+		title = t ? strdup(t) : NULL;
+		rc = title ? SQLITE_DONE : SQLITE_NOMEM;
+	}
+	sqlite3_reset(get);
+	if (rc != SQLITE_DONE) {
 		updateFail(u, rc, "cannot read index");
 		return;
 	}
@@ -233,26 +263,26 @@ updateTombstones(Update *u, sqlite3_int64 id)
 		u->status = st;
 		u->fatal = st != GRAF_STATUS_SQLITE;
 	}
-}
 
-/* Delete the paragraphs and headline of article ID (not its row). */
-static void
-updateDeleteContent(Update *u, sqlite3_int64 id)
-{
-	updateTombstones(u, id);
-	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 1, GRAFI_ROWID(id, 0));
-	sqlite3_bind_int64(u->stmt[STMT_PARA_DELETE], 2, GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS));
 	grafi_capture_deletes(u->postings, GRAFI_TABLE_PARA);
-	updateRun(u, STMT_PARA_DELETE);
+	for (sqlite3_int64 i = 1; i <= n && u->status == GRAF_STATUS_OK; i++) {
+		sqlite3_bind_int64(del, 1, GRAFI_ROWID(id, i));
+		updateRun(u, STMT_PARA_DELETE);
+	}
 	grafi_capture_done(u->postings);
 	/* after the FTS5 DELETE: it reads the text to find the tokens */
 	if (u->status == GRAF_STATUS_OK)
 		updateStatus(u, grafi_store_delete(u->store, GRAFI_ROWID(id, 0),
 						   GRAFI_ROWID(id, GRAFI_MAX_PARAGRAPHS)));
-	updateBindId(u, STMT_HEAD_DELETE, id);
-	grafi_capture_deletes(u->postings, GRAFI_TABLE_HEAD);
-	updateRun(u, STMT_HEAD_DELETE);
-	grafi_capture_done(u->postings);
+	if (title) {
+		sqlite3_bind_int64(head, 1, id);
+		sqlite3_bind_text(head, 2, title, -1, SQLITE_STATIC);
+		grafi_capture_deletes(u->postings, GRAFI_TABLE_HEAD);
+		updateRun(u, STMT_HEAD_DELETE);
+		grafi_capture_done(u->postings);
+		sqlite3_bind_null(head, 2);
+		free(title);
+	}
 }
 
 /* Run the INSERT statement WHICH of ROW into TABLE, its tokens captured for
@@ -347,29 +377,49 @@ updateCollectIds(Update *u, int which, sqlite3_int64 id, IdList *out)
 	sqlite3_reset(stmt);
 }
 
-/* Remove the articles of source SOURCE_ID that this run has not seen. */
+/* Forget the articles seen (before the next file): a file's articles are
+ * its own, so the set holds one file's at most. */
 static void
-updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
+updateForgetSeen(Update *u)
 {
-	IdList ids = { 0 };
-
-	updateCollectIds(u, STMT_SOURCE_ARTICLES_UNSEEN, source_id, &ids);
-	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++)
-		updateDeleteArticle(u, ids.v[i], path);
-	free(ids.v);
+	grafi_score_map_free(u->seen);
+	u->seen = grafi_score_map_new();
+	if (!u->seen && u->status == GRAF_STATUS_OK) {
+		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+		u->fatal = true;
+	}
 }
 
 /* True if article ID was already seen by this run. */
 static bool
 updateSeenBefore(Update *u, sqlite3_int64 id)
 {
-	sqlite3_stmt *stmt = updateBindId(u, STMT_ARTICLE_WAS_SEEN, id);
-	int rc = sqlite3_step(stmt);
+	return u->seen && grafi_score_map_get(u->seen, id) != 0.0;
+}
 
-	sqlite3_reset(stmt);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		updateFail(u, rc, "cannot read index");
-	return rc == SQLITE_ROW;
+/* Note that this run has seen article ID. */
+static void
+updateSeen(Update *u, sqlite3_int64 id)
+{
+	if (u->status != GRAF_STATUS_OK)
+		return;
+	if (!u->seen || !grafi_score_map_put(u->seen, id, 1.0)) {
+		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+		u->fatal = true;
+	}
+}
+
+/* Remove the articles of source SOURCE_ID that this run has not seen. */
+static void
+updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
+{
+	IdList ids = { 0 };
+
+	updateCollectIds(u, STMT_SOURCE_ARTICLE_IDS, source_id, &ids);
+	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++)
+		if (!updateSeenBefore(u, ids.v[i]))
+			updateDeleteArticle(u, ids.v[i], path);
+	free(ids.v);
 }
 
 /* The reader's sink: add, replace or keep one document of the file. */
@@ -378,11 +428,12 @@ updateDoc(void *ctx, const grafi_doc *doc)
 {
 	Update *u = ctx;
 	sqlite3_stmt *get = u->stmt[STMT_ARTICLE_GET];
-	uint64_t hash = updateDocHash(doc);
+	uint64_t hash = updateDocHash(doc), raw = u->raw;
 	sqlite3_int64 id = 0;
-	bool exists = false, same = false;
+	bool exists = false, same = false, same_raw = false;
 	int rc;
 
+	u->raw = 0;  /* it was this record's */
 	if (u->status != GRAF_STATUS_OK)
 		return u->status;
 	if (u->idx->interrupted)
@@ -395,6 +446,7 @@ updateDoc(void *ctx, const grafi_doc *doc)
 		exists = true;
 		id = sqlite3_column_int64(get, 0);
 		same = (uint64_t)sqlite3_column_int64(get, 1) == hash;
+		same_raw = (uint64_t)sqlite3_column_int64(get, 2) == raw;
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(get);
@@ -412,6 +464,13 @@ updateDoc(void *ctx, const grafi_doc *doc)
 		return u->status;
 	}
 	if (same) {
+		/* The same article in other bytes (the record's keys in
+		 * another order, say): its new bytes are the ones to know. */
+		if (!same_raw) {
+			updateBindId(u, STMT_ARTICLE_RAW, id);
+			sqlite3_bind_int64(u->stmt[STMT_ARTICLE_RAW], 2, (sqlite3_int64)raw);
+			updateRun(u, STMT_ARTICLE_RAW);
+		}
 		u->stats->unchanged++;
 		updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, doc->docid);
 	} else if (exists) {
@@ -422,6 +481,7 @@ updateDoc(void *ctx, const grafi_doc *doc)
 		sqlite3_bind_text(set, 2, doc->title, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(set, 3, (sqlite3_int64)hash);
 		sqlite3_bind_int64(set, 4, (sqlite3_int64)doc->n_paragraphs);
+		sqlite3_bind_int64(set, 5, (sqlite3_int64)raw);
 		updateRun(u, STMT_ARTICLE_SET);
 		updateInsertContent(u, id, doc);
 		if (u->status == GRAF_STATUS_OK) {
@@ -436,6 +496,7 @@ updateDoc(void *ctx, const grafi_doc *doc)
 		sqlite3_bind_text(add, 3, doc->title, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(add, 4, (sqlite3_int64)hash);
 		sqlite3_bind_int64(add, 5, (sqlite3_int64)doc->n_paragraphs);
+		sqlite3_bind_int64(add, 6, (sqlite3_int64)raw);
 		updateRun(u, STMT_ARTICLE_ADD);
 		id = sqlite3_last_insert_rowid(u->idx->db);
 		if (u->status == GRAF_STATUS_OK && id > (INT64_MAX >> GRAFI_PARA_BITS))
@@ -446,9 +507,62 @@ updateDoc(void *ctx, const grafi_doc *doc)
 			updateReport(u, GRAF_CHANGE_ADDED, u->file->path, doc->docid);
 		}
 	}
-	updateBindId(u, STMT_ARTICLE_SEEN, id);
-	updateRun(u, STMT_ARTICLE_SEEN);
+	updateSeen(u, id);
+	/* A collection's postings may outgrow memory before its end. */
+	if (u->status == GRAF_STATUS_OK && grafi_postings_full(u->postings)) {
+		graf_status_t st = grafi_postings_checkpoint(u->postings);
+
+		u->flushed = true;
+		if (st != GRAF_STATUS_OK) {
+			u->status = st;
+			u->fatal = true;
+		}
+	}
 	return u->status;
+}
+
+/*
+ * The reader's question before it parses a record of a collection: is it,
+ * byte for byte, a record the index holds for this file?  Then it is only
+ * marked as seen.  A second copy in the same file is parsed, to be warned
+ * about as updateDoc() does.
+ */
+static bool
+updateKnown(void *ctx, const char *raw, size_t len)
+{
+	Update *u = ctx;
+	sqlite3_stmt *known = u->stmt[STMT_ARTICLE_KNOWN];
+	const char *docid;
+	sqlite3_int64 id;
+	bool skip = false;
+	int rc;
+
+	u->raw = grafi_hash64(GRAFI_HASH_INIT, raw, len);
+	if (u->raw == 0)
+		u->raw = 1;  /* 0 means "none" */
+	if (u->status != GRAF_STATUS_OK || u->old_source_id == 0 || u->idx->interrupted)
+		return false;
+	sqlite3_bind_int64(known, 1, (sqlite3_int64)u->raw);
+	sqlite3_bind_int64(known, 2, u->source_id);
+	rc = sqlite3_step(known);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(known, 0);
+		docid = grafi_column_text(known, 1);
+		if (!docid) {
+			updateFail(u, SQLITE_NOMEM, "cannot read index");
+		} else if (!updateSeenBefore(u, id) && u->status == GRAF_STATUS_OK) {
+			skip = true;
+			u->raw = 0;
+			u->docs++;
+			updateSeen(u, id);
+			u->stats->unchanged++;
+			updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, docid);
+		}
+	} else if (rc != SQLITE_DONE) {
+		updateFail(u, rc, "cannot read index");
+	}
+	sqlite3_reset(known);
+	return skip;
 }
 
 static void
@@ -460,71 +574,218 @@ updateReaderWarn(void *ctx, const char *message)
 }
 
 /*
- * Read the whole file PATH.  OUT: *DATA (malloc'ed, caller frees) and *LEN.
- * @retval 0, or an errno value.
+ * Read up to N bytes of FD into BUF: fewer only at the end of the file.
+ * @retval the number of bytes, or -1 (errno says why)
+ */
+static ssize_t
+updateReadFull(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(fd, buf + got, n - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Read the whole (text) file FD.  OUT: *DATA (malloc'ed, caller frees) and
+ * *LEN.
+ * @retval 0, or an errno value (EFBIG past UPDATE_MAX_FILE_BYTES)
  */
 static int
-updateReadFile(const char *path, char **data, size_t *len)
+updateReadWhole(int fd, char **data, size_t *len)
 {
 	size_t cap = 0, n = 0;
 	char *buf = NULL;
 	struct stat sb;
-	int fd, err = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno;
 	/* Room for the size fstat() gives, plus one byte to see EOF in one go.
 	 * A file already too big is not read at all. */
 	if (fstat(fd, &sb) != 0)
 		sb.st_size = 0;
-	if (sb.st_size > UPDATE_MAX_FILE_BYTES) {
-		close(fd);
+	if (sb.st_size > UPDATE_MAX_FILE_BYTES)
 		return EFBIG;
-	}
-	if (sb.st_size > 0)
-		cap = (size_t)sb.st_size + 2;
-	buf = malloc(cap ? cap : 65536);
-	cap = buf ? (cap ? cap : 65536) : 0;
+	cap = sb.st_size > 0 ? (size_t)sb.st_size + 1 : 65536;
 	for (;;) {
 		ssize_t r;
 
-		if (n + 1 >= cap) {
-			size_t ncap = cap < 65536 ? 65536 : cap * 2;
+		if (n == cap || !buf) {
+			size_t ncap = buf ? cap * 2 : cap;
 			char *nb = realloc(buf, ncap);
+
 			if (!nb) {
-				err = ENOMEM;
-				break;
+				free(buf);
+				return ENOMEM;
 			}
 			buf = nb;
 			cap = ncap;
 		}
-		r = read(fd, buf + n, cap - n - 1);
+		r = updateReadFull(fd, buf + n, cap - n);
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = errno;
-			break;
+			int err = errno;
+
+			free(buf);
+			return err;
 		}
-		if (r == 0)
-			break;
 		n += (size_t)r;
 		if ((long long)n > UPDATE_MAX_FILE_BYTES) {
-			err = EFBIG;
-			break;
+			free(buf);
+			return EFBIG;
 		}
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
+		if (n < cap)
+			break;  /* the end of the file */
 	}
 	*data = buf;
 	*len = n;
 	return 0;
 }
 
-/* Mark the source and all its articles as seen and unchanged. */
+/*
+ * Hash the file FD piece by piece, as updateStream() does.  OUT: *HASH and
+ * *LEN.
+ * @retval 0, or an errno value
+ */
+static int
+updateHashFile(int fd, uint64_t *hash, int64_t *len)
+{
+	char *buf = malloc(UPDATE_CHUNK_BYTES);
+	uint64_t h = GRAFI_HASH_INIT;
+	int64_t n = 0;
+	ssize_t r;
+
+	if (!buf)
+		return ENOMEM;
+	do {
+		r = updateReadFull(fd, buf, UPDATE_CHUNK_BYTES);
+		if (r < 0) {
+			int err = errno;
+
+			free(buf);
+			return err;
+		}
+		h = grafi_hash64(h, buf, (size_t)r);
+		n += r;
+	} while (r == UPDATE_CHUNK_BYTES);
+	free(buf);
+	*hash = h;
+	*len = n;
+	return 0;
+}
+
+/* The number of lines S[0..N) ends, for the line numbers of warnings. */
+static size_t
+updateCountLines(const char *s, size_t n)
+{
+	size_t lines = 0;
+
+	for (const char *p = s; (p = memchr(p, '\n', n - (size_t)(p - s))); p++)
+		lines++;
+	return lines;
+}
+
+/*
+ * Read the collection FD through SINK in pieces of whole records (RECORD_END
+ * says where one ends), so that memory holds one piece and not the file.  A
+ * record larger than UPDATE_MAX_FILE_BYTES is skipped with a warning.  OUT:
+ * *HASH and *LEN of the whole file, as updateHashFile() gives them.
+ * @retval 0, or an errno value of reading (failures of the reader or the
+ *         sink are in u->status)
+ */
+static int
+updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sink *sink,
+	     uint64_t *hash, int64_t *len)
+{
+	grafi_reader_fn reader = grafi_reader_for(u->file->format);
+	size_t have = 0, cap = 2 * UPDATE_CHUNK_BYTES;
+	char *buf = malloc(cap);
+	uint64_t h = GRAFI_HASH_INIT;
+	int64_t total = 0;
+	bool eof = false, skipping = false;
+	int err = 0;
+
+	if (!buf)
+		return ENOMEM;
+	while (!eof && u->status == GRAF_STATUS_OK) {
+		size_t cut;
+		ssize_t r;
+
+		if (have + UPDATE_CHUNK_BYTES > cap) {
+			char *nb = realloc(buf, cap * 2);
+
+			if (!nb) {
+				err = ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		r = updateReadFull(fd, buf + have, UPDATE_CHUNK_BYTES);
+		if (r < 0) {
+			err = errno;
+			break;
+		}
+		h = grafi_hash64(h, buf + have, (size_t)r);
+		total += r;
+		have += (size_t)r;
+		eof = r < UPDATE_CHUNK_BYTES;
+		if (skipping) {
+			/* the rest of a record too large to read */
+			cut = eof ? have : record_end(buf, have, true);
+			sink->lines_before += updateCountLines(buf, cut ? cut : have);
+			if (!cut) {
+				have = 0;
+				continue;
+			}
+			memmove(buf, buf + cut, have - cut);
+			have -= cut;
+			skipping = false;
+		}
+		cut = eof ? have : record_end(buf, have, false);
+		if (cut > 0) {
+			graf_status_t st = reader(u->file->path, buf, cut, sink);
+
+			if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
+				u->status = grafi_error(u->idx, st, "cannot read '%s': %s",
+							u->file->path, graf_status_to_string(st));
+				u->fatal = st == GRAF_STATUS_NOMEM;
+			}
+			sink->lines_before += updateCountLines(buf, cut);
+			memmove(buf, buf + cut, have - cut);
+			have -= cut;
+		}
+		if (have > (size_t)UPDATE_MAX_FILE_BYTES) {
+			char msg[128];
+
+			snprintf(msg, sizeof msg, "line %zu: record larger than 256 MiB; skipped",
+				 sink->lines_before + 1);
+			updateWarn(u, u->file->path, msg);
+			sink->lines_before += updateCountLines(buf, have);
+			have = 0;
+			skipping = true;
+			/* back to the size of a piece */
+			free(buf);
+			cap = 2 * UPDATE_CHUNK_BYTES;
+			buf = malloc(cap);
+			if (!buf)
+				return ENOMEM;
+		}
+	}
+	free(buf);
+	*hash = h;
+	*len = total;
+	return err;
+}
+
+/* Mark the source as seen, and report its articles unchanged. */
 static void
 updateKeepSource(Update *u, sqlite3_int64 source_id)
 {
@@ -533,8 +794,6 @@ updateKeepSource(Update *u, sqlite3_int64 source_id)
 
 	updateBindId(u, STMT_SOURCE_SEEN, source_id);
 	updateRun(u, STMT_SOURCE_SEEN);
-	updateBindId(u, STMT_SOURCE_ARTICLES_SEEN, source_id);
-	updateRun(u, STMT_SOURCE_ARTICLES_SEEN);
 	if (u->status != GRAF_STATUS_OK)
 		return;
 	arts = updateBindId(u, STMT_SOURCE_ARTICLES, source_id);
@@ -553,22 +812,76 @@ updateKeepSource(Update *u, sqlite3_int64 source_id)
 	sqlite3_reset(arts);
 }
 
+/* Set the size, time and hash of source ID. */
+static void
+updateSetSource(Update *u, sqlite3_int64 id, int64_t len, int64_t mtime_ns, uint64_t hash)
+{
+	sqlite3_stmt *set = updateBindId(u, STMT_SOURCE_SET, id);
+
+	sqlite3_bind_int64(set, 2, len);
+	sqlite3_bind_int64(set, 3, mtime_ns);
+	sqlite3_bind_int64(set, 4, (sqlite3_int64)hash);
+	updateRun(u, STMT_SOURCE_SET);
+}
+
+/*
+ * Open and read what must be read of F before its documents: all of a text
+ * file (*DATA, *LEN), or the hash of a collection whose size is unchanged
+ * (whose content may be too).  OUT: *FD, open on F; *HASH, *HASHED when
+ * known.
+ * @retval 0, or an errno value
+ */
+static int
+updateOpen(Update *u, const grafi_file *f, int64_t old_size, int *fd, char **data, int64_t *len,
+	   uint64_t *hash, bool *hashed)
+{
+	int err = 0;
+
+	*fd = open(f->path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return errno;
+	if (!grafi_record_end_for(f->format)) {
+		size_t n = 0;
+
+		err = updateReadWhole(*fd, data, &n);
+		*len = (int64_t)n;
+		if (!err)
+			*hash = grafi_hash64(GRAFI_HASH_INIT, *data, n);
+		*hashed = !err;
+	} else if (u->source_id && old_size == f->size) {
+		err = updateHashFile(*fd, hash, len);
+		*hashed = !err;
+		if (!err && lseek(*fd, 0, SEEK_SET) != 0)
+			err = errno;
+	}
+	if (err) {
+		close(*fd);
+		*fd = -1;
+	}
+	return err;
+}
+
 /* Apply one file (inside the savepoint that updateFile() manages). */
 static void
 updateApplyFile(Update *u, const grafi_file *f)
 {
 	sqlite3_stmt *get = u->stmt[STMT_SOURCE_GET];
 	sqlite3_int64 old_size = -1, old_mtime = -1;
-	uint64_t old_hash = 0, hash;
+	uint64_t old_hash = 0, hash = 0;
 	long warnings;
-	grafi_reader_sink sink = { updateDoc, updateReaderWarn, u };
+	grafi_reader_sink sink = { .doc = updateDoc, .warn = updateReaderWarn, .ctx = u,
+				   .known = updateKnown };
+	grafi_record_end_fn record_end = grafi_record_end_for(f->format);
 	char *data = NULL;
-	size_t len = 0;
-	int rc, err;
+	int64_t len = 0;
+	bool hashed = false;
+	int rc, err, fd;
 
 	u->source_id = 0;
 	u->old_source_id = 0;
 	u->docs = 0;
+	u->raw = 0;
+	updateForgetSeen(u);
 	sqlite3_bind_text(get, 1, f->path, -1, SQLITE_STATIC);
 	rc = sqlite3_step(get);
 	if (rc == SQLITE_ROW) {
@@ -588,7 +901,7 @@ updateApplyFile(Update *u, const grafi_file *f)
 		return;
 	}
 
-	err = updateReadFile(f->path, &data, &len);
+	err = updateOpen(u, f, old_size, &fd, &data, &len, &hash, &hashed);
 	if (err == ENOENT) {
 		/* Deleted since the walk: the sweep removes what it had. */
 		updateWarn(u, f->path, "file vanished during the update");
@@ -608,32 +921,24 @@ updateApplyFile(Update *u, const grafi_file *f)
 		}
 		return;
 	}
-	u->stats->bytes += (int64_t)len;
-	hash = grafi_hash64(GRAFI_HASH_INIT, data, len);
-	if (u->source_id && hash == old_hash) {
-		sqlite3_stmt *set = updateBindId(u, STMT_SOURCE_SET, u->source_id);
-
-		sqlite3_bind_int64(set, 2, (sqlite3_int64)len);
-		sqlite3_bind_int64(set, 3, f->mtime_ns);
-		sqlite3_bind_int64(set, 4, (sqlite3_int64)hash);
-		updateRun(u, STMT_SOURCE_SET);
+	if (u->source_id && hashed && hash == old_hash) {
+		u->stats->bytes += len;
+		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
 		updateKeepSource(u, u->source_id);
 		free(data);
+		close(fd);
 		return;
 	}
 
+	/* A collection's size and hash are known once it has been read
+	 * through: its source row is set again then. */
 	if (u->source_id) {
-		sqlite3_stmt *set = updateBindId(u, STMT_SOURCE_SET, u->source_id);
-
-		sqlite3_bind_int64(set, 2, (sqlite3_int64)len);
-		sqlite3_bind_int64(set, 3, f->mtime_ns);
-		sqlite3_bind_int64(set, 4, (sqlite3_int64)hash);
-		updateRun(u, STMT_SOURCE_SET);
+		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
 	} else {
 		sqlite3_stmt *add = u->stmt[STMT_SOURCE_ADD];
 
 		sqlite3_bind_text(add, 1, f->path, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(add, 2, (sqlite3_int64)len);
+		sqlite3_bind_int64(add, 2, len);
 		sqlite3_bind_int64(add, 3, f->mtime_ns);
 		sqlite3_bind_int64(add, 4, (sqlite3_int64)hash);
 		updateRun(u, STMT_SOURCE_ADD);
@@ -642,15 +947,25 @@ updateApplyFile(Update *u, const grafi_file *f)
 	updateBindId(u, STMT_SOURCE_SEEN, u->source_id);
 	updateRun(u, STMT_SOURCE_SEEN);
 	warnings = u->stats->warnings;
-	if (u->status == GRAF_STATUS_OK) {
-		graf_status_t st = grafi_reader_for(f->format)(f->path, data, len, &sink);
+	if (u->status == GRAF_STATUS_OK && record_end) {
+		err = updateStream(u, fd, record_end, &sink, &hash, &len);
+		if (err && u->status == GRAF_STATUS_OK)
+			u->status = grafi_error(u->idx, err == ENOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_IO,
+						"cannot read '%s': %s", f->path, strerror(err));
+		u->fatal = u->fatal || err == ENOMEM;
+		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
+	} else if (u->status == GRAF_STATUS_OK) {
+		graf_status_t st = grafi_reader_for(f->format)(f->path, data, (size_t)len, &sink);
+
 		if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
 			u->status = grafi_error(u->idx, st, "cannot read '%s': %s", f->path,
 						graf_status_to_string(st));
 			u->fatal = st == GRAF_STATUS_NOMEM;
 		}
 	}
+	u->stats->bytes += len;
 	free(data);
+	close(fd);
 	updateRemoveUnseenArticles(u, u->source_id, f->path);
 	if (u->docs == 0 && u->status == GRAF_STATUS_OK) {
 		/* Nothing readable (empty, binary): forget the file, so that the
@@ -678,6 +993,7 @@ updateFile(Update *u, const grafi_file *f)
 	u->file = f;
 	u->status = GRAF_STATUS_OK;
 	u->fatal = false;
+	u->flushed = false;
 	/* The savepoint's own failures (out of memory, say) end the run
 	 * with their status. */
 	u->status = grafi_exec(u->idx, "SAVEPOINT file", "cannot update index");
@@ -696,7 +1012,10 @@ updateFile(Update *u, const grafi_file *f)
 		return u->status == GRAF_STATUS_OK;
 	}
 	grafi_postings_file(u->postings, true);
-	if (u->fatal)
+	/* Once a segment was written inside the savepoint, rolling the file
+	 * back would take the postings of the files before it with it: the
+	 * run stops, and rolls back whole. */
+	if (u->fatal || u->flushed)
 		return false;
 	/* Roll back this file only; keep what the index had for it. */
 	{
@@ -782,6 +1101,7 @@ updateSweep(Update *u, char **roots, size_t n_roots, const grafi_walk_result *wa
 	sqlite3_reset(stmt);
 
 	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++) {
+		updateForgetSeen(u);
 		updateRemoveUnseenArticles(u, ids.v[i], paths[i]);
 		updateBindId(u, STMT_SOURCE_DELETE, ids.v[i]);
 		updateRun(u, STMT_SOURCE_DELETE);
@@ -814,8 +1134,7 @@ updatePrepare(Update *u)
 {
 	graf_status_t st = grafi_exec(u->idx,
 		"CREATE TEMP TABLE IF NOT EXISTS seen_source(id INTEGER PRIMARY KEY);"
-		"CREATE TEMP TABLE IF NOT EXISTS seen_article(id INTEGER PRIMARY KEY);"
-		"DELETE FROM temp.seen_source; DELETE FROM temp.seen_article;",
+		"DELETE FROM temp.seen_source;",
 		"cannot prepare update");
 
 	for (int i = 0; i < STMT_LAST && st == GRAF_STATUS_OK; i++) {
@@ -833,6 +1152,8 @@ updateFinalize(Update *u)
 		sqlite3_finalize(u->stmt[i]);
 		u->stmt[i] = NULL;
 	}
+	grafi_score_map_free(u->seen);
+	u->seen = NULL;
 }
 
 /* Clean every root; OUT gets a malloc'ed array of malloc'ed strings. */

@@ -266,3 +266,17 @@ grafi_reader_for(graf_input_t format)
 		return grafi_read_text;
 	}
 }
+
+grafi_record_end_fn
+grafi_record_end_for(graf_input_t format)
+{
+	switch (format) {
+	case GRAF_INPUT_JSONL:
+		return grafi_jsonl_record_end;
+	case GRAF_INPUT_TREC:
+		return grafi_trec_record_end;
+	case GRAF_INPUT_TEXT:
+	default:
+		return NULL;
+	}
+}

@@ -382,7 +382,7 @@ static Sink
 readText(const char *data, size_t len)
 {
 	Sink s = { 0 };
-	grafi_reader_sink sink = { sinkDoc, sinkWarn, &s };
+	grafi_reader_sink sink = { .doc = sinkDoc, .warn = sinkWarn, .ctx = &s };
 
 	ck_assert_int_eq(grafi_read_text("dir/a.txt", data, len, &sink), GRAF_STATUS_OK);
 	return s;
@@ -427,11 +427,57 @@ sinkFail(void *ctx, const grafi_doc *doc)
 
 START_TEST(test_read_text_sink_error)
 {
-	grafi_reader_sink sink = { sinkFail, sinkWarn, NULL };
+	grafi_reader_sink sink = { .doc = sinkFail, .warn = sinkWarn, .ctx = NULL };
 	Sink s = { 0 };
 
 	sink.ctx = &s;
 	ck_assert_int_eq(grafi_read_text("a.txt", "T\n\nx\n", 5, &sink), GRAF_STATUS_FULL);
+}
+END_TEST
+
+/* Where a collection may be cut: after whole records only. */
+START_TEST(test_record_end)
+{
+	const char *j = "{\"id\": 1}\n{\"id\": 2}\n{\"id\"";
+	const char *t = "<DOC>a</DOC>\n<doc>b</doc>\n<DOC>c</DO";
+
+	ck_assert_uint_eq(grafi_jsonl_record_end(j, strlen(j), false), 20);
+	ck_assert_uint_eq(grafi_jsonl_record_end(j, strlen(j), true), 10);
+	ck_assert_uint_eq(grafi_jsonl_record_end(j, 9, false), 0);
+	ck_assert_uint_eq(grafi_jsonl_record_end(j, 0, true), 0);
+	/* tag names in any case, as the reader reads them */
+	ck_assert_uint_eq(grafi_trec_record_end(t, strlen(t), false), 25);
+	ck_assert_uint_eq(grafi_trec_record_end(t, strlen(t), true), 12);
+	ck_assert_uint_eq(grafi_trec_record_end(t, 11, false), 0);
+	ck_assert_uint_eq(grafi_trec_record_end("</DOC", 5, false), 0);
+	ck_assert_ptr_null(grafi_record_end_for(GRAF_INPUT_TEXT));
+	ck_assert_ptr_nonnull(grafi_record_end_for(GRAF_INPUT_JSONL));
+}
+END_TEST
+
+/* The records the sink knows are not parsed; line numbers count from
+ * lines_before. */
+static bool
+sinkKnowsSecond(void *ctx, const char *raw, size_t len)
+{
+	(void)ctx;
+	return len >= 10 && memcmp(raw, "{\"id\": \"2\"", 10) == 0;
+}
+
+START_TEST(test_reader_known_lines)
+{
+	const char *data = "{\"id\": \"1\", \"text\": \"one\"}\n"
+			   "{\"id\": \"2\", \"text\": \"two\"}\n"
+			   "not json\n";
+	Sink s = { 0 };
+	grafi_reader_sink sink = { .doc = sinkDoc, .warn = sinkWarn, .ctx = &s,
+				   .known = sinkKnowsSecond, .lines_before = 100 };
+
+	ck_assert_int_eq(grafi_read_jsonl("c.jsonl", data, strlen(data), &sink), GRAF_STATUS_OK);
+	ck_assert_int_eq(s.docs, 1);
+	ck_assert_str_eq(s.docid, "1");
+	ck_assert_int_eq(s.warnings, 1);
+	ck_assert_msg(strncmp(s.warning, "line 103:", 9) == 0, "warning: %s", s.warning);
 }
 END_TEST
 
@@ -605,6 +651,8 @@ corpus_suite(void)
 	tcase_add_test(core, test_cp1252);
 	tcase_add_test(core, test_cp1252_bbc);
 	tcase_add_test(core, test_read_text);
+	tcase_add_test(core, test_record_end);
+	tcase_add_test(core, test_reader_known_lines);
 	suite_add_tcase(s, core);
 
 	tcase_set_timeout(limits, CK_SLOW_TIMEOUT);

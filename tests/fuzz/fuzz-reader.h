@@ -137,7 +137,7 @@ fuzzReader(const char *name, grafi_reader_fn reader, const uint8_t *data, size_t
 	   long (*max_docs)(const char *, size_t))
 {
 	FuzzSink s = { name, 0, 0, false };
-	grafi_reader_sink sink = { fuzzDoc, fuzzWarn, &s };
+	grafi_reader_sink sink = { .doc = fuzzDoc, .warn = fuzzWarn, .ctx = &s };
 	const char *text = (const char *)data + 1;
 	size_t len = size - 1;
 	graf_status_t st;

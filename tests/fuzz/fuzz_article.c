@@ -161,7 +161,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	{
 		Expect e = { r == GRAFI_READ_OK ? &a : NULL, 0 };
-		grafi_reader_sink sink = { fuzzDoc, fuzzWarn, &e };
+		grafi_reader_sink sink = { .doc = fuzzDoc, .warn = fuzzWarn, .ctx = &e };
 
 		if (grafi_read_text("fuzz.txt", text, len, &sink) != GRAF_STATUS_OK)
 			fuzzBug("grafi_read_text failed");
