@@ -220,11 +220,13 @@ int grafi_functions_register(sqlite3 *db);
 #define GRAFI_DEFAULT_K1 1.2
 #define GRAFI_DEFAULT_B 0.75
 #define GRAFI_DEFAULT_TITLE_WEIGHT 0.4
+/* BM25 b of the headlines: full length normalisation (doc/ranking.md) */
+#define GRAFI_DEFAULT_TITLE_B 1.0
 #define GRAFI_DEFAULT_PROXIMITY 0.25
 #define GRAFI_DEFAULT_PHRASE_BOOST 1.0
 #define GRAFI_DEFAULT_FB_DOCS 10
 #define GRAFI_DEFAULT_FB_TERMS 20
-#define GRAFI_DEFAULT_FB_WEIGHT 0.25
+#define GRAFI_DEFAULT_FB_WEIGHT 0.35
 #define GRAFI_MAX_FB_DOCS 100
 
 /* A map from article id to score (headline scores of one query). */
@@ -251,6 +253,7 @@ typedef struct grafi_rank_model {
 				  * row count here (for feedback) */
 	const grafi_score_map *titles;  /* article id -> headline score */
 	double title_weight;
+	double title_b;              /* BM25 b of the headline scores */
 	const double *idf;           /* per phrase (stats.c), or NULL: */
 	int n_idf;                   /* graf_rank() counts each phrase's rows */
 } grafi_rank_model;

@@ -777,6 +777,52 @@ parseKeepGroup(const Parser *p, const grafi_qnode *f, grafi_qkind_t parent)
 }
 
 /*
+ * True if T, a term, is a compound of words joined by hyphens or slashes
+ * ("fast-twitch", "TCR/CD3") and not written in quotes.  With --any such a
+ * compound is searched as its words, not as a phrase: a ranked query should
+ * credit an abstract that writes "fast and slow twitch" or "TCR and CD3";
+ * the proximity part of the score still rewards the words side by side
+ * (doc/ranking.md).  A compound with a number for a part ("IL-6", "3.5")
+ * and other compounds ("U.S.") stay phrases: their parts mean little apart.
+ */
+static bool
+parseSplittable(const Parser *p, const grafi_qnode *t)
+{
+	if (t->kind != GRAFI_QNODE_TERM || t->quoted || t->prefix || t->title || t->negated ||
+	    t->n_tokens < 2)
+		return false;
+	for (size_t i = 0; i < t->n_tokens; i++) {
+		const grafi_qtoken *k = &t->tokens[i];
+
+		if (strspn(p->text + k->start, "0123456789") >= k->end - k->start)
+			return false;  /* a number */
+		if (i > 0 && (k->start <= t->tokens[i - 1].end ||
+			      strspn(p->text + t->tokens[i - 1].end, "-/") <
+				      k->start - t->tokens[i - 1].end))
+			return false;  /* joined by something else */
+	}
+	return true;
+}
+
+/* Append the words of the compound T (parseSplittable()) to G, one term
+ * each. */
+static void
+parseSplitInto(Parser *p, grafi_qnode *g, const grafi_qnode *t)
+{
+	for (size_t i = 0; i < t->n_tokens && p->st == GRAF_STATUS_OK; i++) {
+		grafi_qnode *w = parseNode(p, GRAFI_QNODE_TERM, t->tokens[i].start, t->tokens[i].end);
+
+		if (!w)
+			return;
+		w->text = p->text + t->tokens[i].start;
+		w->len = t->tokens[i].end - t->tokens[i].start;
+		w->tokens = &t->tokens[i];
+		w->n_tokens = 1;
+		groupAdd(g, w);
+	}
+}
+
+/*
  * Normalise N, a child of a PARENT node (GRAFI_QNODE_LAST: N is the root),
  * bottom up.  Returns the node to put in N's place, or NULL to drop it.
  */
@@ -807,7 +853,9 @@ parseFix(Parser *p, grafi_qnode *n, grafi_qkind_t parent)
 		f = parseFix(p, c, n->kind);
 		if (!f)
 			continue;
-		if (f->kind == n->kind && !f->negated && !parseKeepGroup(p, f, parent)) {
+		if (p->any && parent == GRAFI_QNODE_LAST && parseSplittable(p, f)) {
+			parseSplitInto(p, n, f);
+		} else if (f->kind == n->kind && !f->negated && !parseKeepGroup(p, f, parent)) {
 			/* Merge "a (b c)" into "a b c", "a OR (b OR c)" alike. */
 			for (grafi_qnode *g = f->first, *gn; g; g = gn) {
 				gn = g->next;

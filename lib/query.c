@@ -609,6 +609,10 @@ queryScoreTitles(graf_query *q)
 	int rc;
 
 	head_model.titles = NULL;
+	/* Headlines are short and their lengths vary less than paragraphs':
+	 * full length normalisation (b = 1) lets a word that is most of its
+	 * headline count more than one among many (doc/ranking.md). */
+	head_model.b = q->model.title_b;
 	/* Headlines are scored by BM25 alone: a proximity bonus inside a
 	 * ten-word headline changed neither collection (Cranfield MAP
 	 * 0.3337 -> 0.3333, SciFact nDCG@10 0.6921 -> 0.6909), and without it
@@ -863,6 +867,8 @@ queryPrepare(graf_query *q)
 	q->model.proximity = q->opts.rank.proximity;
 	q->model.phrase_boost = q->opts.rank.phrase_boost;
 	q->model.title_weight = q->opts.rank.title_weight;
+	if (!q->cq.match)
+		q->model.b = q->model.title_b;  /* ranked by the headlines alone */
 	if (queryLoadIdf(q) != GRAF_STATUS_OK)
 		return q->status;
 	if (queryTopk(q) != GRAF_STATUS_OK)

@@ -17,7 +17,8 @@
  *            (Rasolofo & Savoy 2003), saturated like a term frequency
  *   w_i    = the phrase's weight (1, or a feedback weight)
  *   headline(d) = graf_rank() of the article's headline in the head table,
- *            computed once per query by query.c and passed in a map
+ *            computed once per query by query.c (BM25 alone, b = title_b)
+ *            and passed in a map
  *
  * The parameters arrive as a pointer bound to the function's argument
  * (sqlite3_bind_pointer, type "graf_rank_model"); without one (from plain
@@ -232,6 +233,7 @@ grafi_rank_model_init(grafi_rank_model *m)
 	memset(m, 0, sizeof *m);
 	m->k1 = GRAFI_DEFAULT_K1;
 	m->b = GRAFI_DEFAULT_B;
+	m->title_b = GRAFI_DEFAULT_TITLE_B;
 	m->proximity = GRAFI_DEFAULT_PROXIMITY;
 	m->phrase_boost = GRAFI_DEFAULT_PHRASE_BOOST;
 	m->default_weight = 1.0;

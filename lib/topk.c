@@ -466,7 +466,7 @@ topkTitle(TopkQuery *q, TopkScore *sc, sqlite3_int64 article, bool *exact)
 				tf = pp->tf;  /* a phrase is at most as frequent as its rarest word */
 		}
 		if (tf > 0) {
-			double k = m->k1 * (1.0 - m->b + m->b * (double)dl / sc->avgdl_head);
+			double k = m->k1 * (1.0 - m->title_b + m->title_b * (double)dl / sc->avgdl_head);
 
 			score += 1.0 * grafi_rank_bm25_term(sc->head_idf[i], tf, m->k1, k);
 		}
@@ -1106,7 +1106,7 @@ topkOneWord(TopkQuery *q, TopkScore *sc, long want, grafi_topk_hit **out, size_t
 			goto out;
 		}
 		for (size_t i = 0; i < hl->n; i++) {
-			double k = m->k1 * (1.0 - m->b + m->b * (double)hl->v[i].dl / sc->avgdl_head);
+			double k = m->k1 * (1.0 - m->title_b + m->title_b * (double)hl->v[i].dl / sc->avgdl_head);
 
 			titles[i] = 1.0 * grafi_rank_bm25_term(sc->head_idf[0], (double)hl->v[i].tf,
 							       m->k1, k);

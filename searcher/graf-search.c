@@ -92,7 +92,7 @@ static const graf_option options[] = {
 	{ "no-feedback", OPT_NO_FEEDBACK, NULL, "no feedback (default for a single query)", NULL },
 	{ "fb-docs", OPT_FB_DOCS, "N", "feedback: paragraphs to read (default 10)", NULL },
 	{ "fb-terms", OPT_FB_TERMS, "N", "feedback: words to add (default 20)", NULL },
-	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.25)",
+	{ "fb-weight", OPT_FB_WEIGHT, "X", "feedback: weight of the added words, 0..1 (default 0.35)",
 	  NULL },
 	{ "exhaustive", OPT_EXHAUSTIVE, NULL,
 	  "score every match instead of the top-k search (same results, slower; for tests)",

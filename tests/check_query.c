@@ -252,6 +252,22 @@ static const CompileCase compile_cases[] = {
 	  .para = "\"c\" NOT (\"a\" OR \"b\")" },
 	{ .query = "a (b OR c) title:x", .match = ANY, .tree = "(and a (or b c) title:x)",
 	  .para = "\"a\" OR (\"b\" OR \"c\")", .title = "\"x\"" },
+	/* ... and a compound of words joined by - or / is its words (ranked,
+	 * their proximity still counts), unless quoted, excluded, a prefix, a
+	 * title: term, or a part is a number or the join something else. */
+	{ .query = "fast-twitch TCR/CD3", .match = ANY, .tree = "(and fast twitch tcr cd3)",
+	  .para = "\"fast\" OR \"twitch\" OR \"TCR\" OR \"CD3\"" },
+	{ .query = "a-b-c x", .match = ANY, .tree = "(and a b c x)",
+	  .para = "\"a\" OR \"b\" OR \"c\" OR \"x\"" },
+	{ .query = "\"open-source\" IL-6 U.S. x", .match = ANY,
+	  .tree = "(and \"open sourc\" \"il 6\" \"u s\" x)",
+	  .para = "\"open-source\" OR \"IL-6\" OR \"U.S.\" OR \"x\"" },
+	{ .query = "U.S.-China x", .match = ANY, .tree = "(and \"u s china\" x)",
+	  .para = "\"U.S.-China\" OR \"x\"" },
+	{ .query = "x -open-source", .match = ANY, .tree = "(and x -\"open sourc\")",
+	  .para = "\"x\" NOT \"open-source\"" },
+	{ .query = "(open-source x) y", .match = ANY, .tree = "(and (and \"open sourc\" x) y)",
+	  .para = "(\"open-source\" AND \"x\") OR \"y\"" },
 
 	/* Dangling operators: read as words or dropped, with a warning. */
 	{ .query = "OR chips", .match = ALL, .tree = "(and chip)", .para = "\"chips\"",

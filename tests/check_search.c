@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -475,6 +476,55 @@ START_TEST(test_unit_article)
 	ck_assert_int_eq(h.v[0].rank, 2);
 	hitsFree(&h);
 	hitsFree(&para);
+}
+END_TEST
+
+/*
+ * A headline's score is BM25 with full length normalisation (b = 1), worked
+ * out by hand on two articles whose paragraphs are the same, "zeta alpha",
+ * under the headlines "zeta" (A) and "zeta beta gamma delta" (B).  "zeta" is
+ * in both rows of each table: idf = ln(1 + 0.5 / 2.5) = ln 1.2.  Paragraphs:
+ * |d| = avgdl = 2, K = k1 = 1.2, BM25 = ln 1.2 * 2.2 / 2.2.  Headlines:
+ * avgdl = 2.5, K = 1.2 * |h| / 2.5: 0.48 for A, 1.92 for B (with b = 0.75
+ * it would be 0.66 and 1.74).  score = BM25 + 0.4 * ln 1.2 * 2.2 / (1 + K).
+ */
+START_TEST(test_headline_length_norm)
+{
+	char *tmp = ck_tmpdir("headnorm"), *db = ck_printf("%s/g.db", tmp);
+	char *file = ck_printf("%s/docs.jsonl", tmp);
+	const char *root = file;
+	double idf = log(1.2), want_a, want_b;
+	graf_index *mine = NULL, *saved = idx;
+	graf_update_stats st;
+	graf_search_options o;
+	Hits h;
+
+	ck_write_string(file, "{\"id\": \"A\", \"title\": \"zeta\", \"text\": \"zeta alpha\"}\n"
+			      "{\"id\": \"B\", \"title\": \"zeta beta gamma delta\", "
+			      "\"text\": \"zeta alpha\"}\n");
+	ck_assert_int_eq(graf_index_open(db, GRAF_OPEN_WRITE, NULL, &mine, NULL), GRAF_STATUS_OK);
+	ck_assert_int_eq(graf_index_update(mine, &root, 1, NULL, &st), GRAF_STATUS_OK);
+	want_a = idf + 0.4 * idf * 2.2 / (1.0 + 0.48);
+	want_b = idf + 0.4 * idf * 2.2 / (1.0 + 1.92);
+	graf_search_options_init(&o);
+	o.limit = 0;
+	idx = mine;
+	for (int exhaustive = 0; exhaustive < 2; exhaustive++) {
+		o.exhaustive = exhaustive;  /* the top-k search agrees */
+		h = search("zeta", &o);
+		ck_assert_int_eq(h.n, 2);
+		ck_assert_str_eq(h.v[0].docid, "A");
+		ck_assert_str_eq(h.v[1].docid, "B");
+		ck_assert_double_eq_tol(h.v[0].score, want_a, 1e-9);
+		ck_assert_double_eq_tol(h.v[1].score, want_b, 1e-9);
+		hitsFree(&h);
+	}
+	idx = saved;
+	graf_index_close(mine);
+	ck_rmtree(tmp);
+	free(tmp);
+	free(db);
+	free(file);
 }
 END_TEST
 
@@ -969,6 +1019,7 @@ search_suite(void)
 	tcase_add_test(core, test_limit_offset);
 	tcase_add_test(core, test_deterministic);
 	tcase_add_test(core, test_unit_article);
+	tcase_add_test(core, test_headline_length_norm);
 	tcase_add_test(core, test_match_any);
 	tcase_add_test(core, test_match_raw);
 	tcase_add_test(core, test_close_with_open_queries);

@@ -23,9 +23,10 @@ at_least() {
 }
 
 # Floors: issue 5 asked for Cranfield MAP >= 0.30 and SciFact nDCG@10 >= 0.68
-# (plain FTS5 BM25); the ranking of doc/ranking.md reached the figures below.
-at_least "Cranfield MAP" "$(figure cranfield 3)" 0.33
-at_least "Cranfield nDCG@10" "$(figure cranfield 4)" 0.39
-at_least "SciFact nDCG@10" "$(figure scifact 4)" 0.69
-at_least "SciFact R@100" "$(figure scifact 6)" 0.92
+# (plain FTS5 BM25), issue 6 SciFact nDCG@10 >= 0.70; the ranking of
+# doc/ranking.md reached the figures below.
+at_least "Cranfield MAP" "$(figure cranfield 3)" 0.34
+at_least "Cranfield nDCG@10" "$(figure cranfield 4)" 0.40
+at_least "SciFact nDCG@10" "$(figure scifact 4)" 0.70
+at_least "SciFact R@100" "$(figure scifact 6)" 0.93
 echo PASS
