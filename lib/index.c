@@ -68,9 +68,6 @@ static const char schema_sql[] =
 	" paragraphs INTEGER NOT NULL,"
 	" raw INTEGER NOT NULL DEFAULT 0,"
 	" UNIQUE(source, docid));"
-	/* a collection's records by the hash of their bytes (update.c);
-	 * articles of text files have none */
-	"CREATE INDEX article_raw ON article(raw) WHERE raw <> 0;"
 	"CREATE TABLE para_text(id INTEGER PRIMARY KEY, z BLOB NOT NULL);"
 	"CREATE TABLE zdict(id INTEGER PRIMARY KEY, dict BLOB NOT NULL);"
 	"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"

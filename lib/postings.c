@@ -61,8 +61,11 @@
 #define POST_BLOCK 128
 
 /* Flush the in-memory lists to a segment when they take this much memory:
- * bounds graf-index's memory whatever the corpus.  (The news benchmark's
- * 7 million postings and 180,000 terms take about 80 MiB.) */
+ * bounds graf-index's memory whatever the corpus.  The news benchmark's 7
+ * million postings and 180,000 terms take about 80 MiB, so its build from
+ * nothing flushes once, and pays a spill and a merge at the end: 12% of
+ * its CPU time.  With 96 MiB it would not, but peak memory would be 150 MB
+ * at 1x and 193 MB at 4x instead of 137 and 145 (doc/performance.md). */
 #define POST_FLUSH_BYTES (64L << 20)
 
 /* Memory a term costs besides its postings: its PostTerm, its text, the

@@ -68,6 +68,8 @@ typedef struct Update {
 	grafi_store *store;          /* the paragraphs' text */
 	grafi_score_map *seen;       /* ids of the articles of the file being
 				      * applied that this run has seen */
+	grafi_score_map *raws;       /* raw hash -> id of the articles the
+				      * index has for that file; NULL: none */
 	sqlite3_stmt *stmt[32];      /* see the STMT_* indexes */
 } Update;
 
@@ -81,7 +83,8 @@ enum {
 	STMT_SOURCE_ARTICLES,
 	STMT_SOURCE_ARTICLE_IDS,
 	STMT_ARTICLE_GET,
-	STMT_ARTICLE_KNOWN,
+	STMT_SOURCE_RAWS,
+	STMT_ARTICLE_DOCID,
 	STMT_ARTICLE_ADD,
 	STMT_ARTICLE_SET,
 	STMT_ARTICLE_RAW,
@@ -104,9 +107,8 @@ static const char *const update_sql[STMT_LAST] = {
 	[STMT_SOURCE_ARTICLES] = "SELECT docid FROM article WHERE source = ?1 ORDER BY id",
 	[STMT_SOURCE_ARTICLE_IDS] = "SELECT id FROM article WHERE source = ?1 ORDER BY id",
 	[STMT_ARTICLE_GET] = "SELECT id, hash, raw FROM article WHERE source = ?1 AND docid = ?2",
-	/* "raw <> 0" as the partial index article_raw says, so that it is used */
-	[STMT_ARTICLE_KNOWN] = "SELECT id, docid FROM article "
-			       "WHERE raw = ?1 AND raw <> 0 AND source = ?2",
+	[STMT_SOURCE_RAWS] = "SELECT id, raw FROM article WHERE source = ?1 AND raw <> 0",
+	[STMT_ARTICLE_DOCID] = "SELECT docid FROM article WHERE id = ?1",
 	[STMT_ARTICLE_ADD] = "INSERT INTO article(source, docid, title, hash, paragraphs, raw) "
 			     "VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
 	[STMT_ARTICLE_SET] = "UPDATE article SET title = ?2, hash = ?3, paragraphs = ?4, raw = ?5 "
@@ -355,7 +357,8 @@ updateReplaceContent(Update *u, sqlite3_int64 id, sqlite3_int64 old_n, const cha
 {
 	sqlite3_int64 new_n = doc ? (sqlite3_int64)doc->n_paragraphs : 0;
 
-	updateTombstones(u, id, old_n);
+	if (old_title)  /* only an article the index had has rows to bury */
+		updateTombstones(u, id, old_n);
 	for (sqlite3_int64 i = 1; (i <= old_n || i <= new_n) && u->status == GRAF_STATUS_OK; i++) {
 		if (i <= old_n)
 			updateDeleteParagraph(u, GRAFI_ROWID(id, i));
@@ -593,38 +596,64 @@ static bool
 updateKnown(void *ctx, const char *raw, size_t len)
 {
 	Update *u = ctx;
-	sqlite3_stmt *known = u->stmt[STMT_ARTICLE_KNOWN];
-	const char *docid;
 	sqlite3_int64 id;
-	bool skip = false;
-	int rc;
 
 	u->raw = grafi_hash64(GRAFI_HASH_INIT, raw, len);
 	if (u->raw == 0)
 		u->raw = 1;  /* 0 means "none" */
-	if (u->status != GRAF_STATUS_OK || u->old_source_id == 0 || u->idx->interrupted)
+	if (u->status != GRAF_STATUS_OK || !u->raws || u->idx->interrupted)
 		return false;
-	sqlite3_bind_int64(known, 1, (sqlite3_int64)u->raw);
-	sqlite3_bind_int64(known, 2, u->source_id);
-	rc = sqlite3_step(known);
-	if (rc == SQLITE_ROW) {
-		id = sqlite3_column_int64(known, 0);
-		docid = grafi_column_text(known, 1);
-		if (!docid) {
-			updateFail(u, SQLITE_NOMEM, "cannot read index");
-		} else if (!updateSeenBefore(u, id) && u->status == GRAF_STATUS_OK) {
-			skip = true;
-			u->raw = 0;
-			u->docs++;
-			updateSeen(u, id);
-			u->stats->unchanged++;
+	id = (sqlite3_int64)grafi_score_map_get(u->raws, (sqlite3_int64)u->raw);
+	if (id == 0 || updateSeenBefore(u, id))
+		return false;
+	u->raw = 0;
+	u->docs++;
+	updateSeen(u, id);
+	u->stats->unchanged++;
+	if (u->opt && u->opt->change && u->opt->report_unchanged) {
+		sqlite3_stmt *get = updateBindId(u, STMT_ARTICLE_DOCID, id);
+		int rc = sqlite3_step(get);
+		const char *docid = rc == SQLITE_ROW ? grafi_column_text(get, 0) : NULL;
+
+		if (docid)
 			updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, docid);
-		}
-	} else if (rc != SQLITE_DONE) {
-		updateFail(u, rc, "cannot read index");
+		else
+			updateFail(u, rc == SQLITE_ROW ? SQLITE_NOMEM : rc, "cannot read index");
+		sqlite3_reset(get);
 	}
-	sqlite3_reset(known);
-	return skip;
+	return true;
+}
+
+/*
+ * Load the raw hashes of the articles the index has for source SOURCE_ID
+ * (updateKnown() looks them up): one pass over them, cheaper than a look-up
+ * per record, and memory for one file's articles (16 bytes each).
+ */
+static void
+updateLoadRaws(Update *u, sqlite3_int64 source_id)
+{
+	sqlite3_stmt *stmt = updateBindId(u, STMT_SOURCE_RAWS, source_id);
+	int rc;
+
+	grafi_score_map_free(u->raws);
+	u->raws = grafi_score_map_new();
+	if (!u->raws) {
+		sqlite3_reset(stmt);
+		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+		u->fatal = true;
+		return;
+	}
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		/* ids fit a double exactly: they are below 2^39 (GRAFI_PARA_BITS) */
+		if (!grafi_score_map_put(u->raws, sqlite3_column_int64(stmt, 1),
+					 (double)sqlite3_column_int64(stmt, 0))) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		updateFail(u, rc, "cannot read index");
 }
 
 static void
@@ -944,6 +973,8 @@ updateApplyFile(Update *u, const grafi_file *f)
 	u->docs = 0;
 	u->raw = 0;
 	updateForgetSeen(u);
+	grafi_score_map_free(u->raws);
+	u->raws = NULL;
 	sqlite3_bind_text(get, 1, f->path, -1, SQLITE_STATIC);
 	rc = sqlite3_step(get);
 	if (rc == SQLITE_ROW) {
@@ -1010,6 +1041,8 @@ updateApplyFile(Update *u, const grafi_file *f)
 	updateRun(u, STMT_SOURCE_SEEN);
 	warnings = u->stats->warnings;
 	if (u->status == GRAF_STATUS_OK && record_end) {
+		if (u->old_source_id)
+			updateLoadRaws(u, u->old_source_id);
 		err = updateStream(u, fd, record_end, &sink, &hash, &len);
 		if (err && u->status == GRAF_STATUS_OK)
 			u->status = grafi_error(u->idx, err == ENOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_IO,
@@ -1216,6 +1249,8 @@ updateFinalize(Update *u)
 	}
 	grafi_score_map_free(u->seen);
 	u->seen = NULL;
+	grafi_score_map_free(u->raws);
+	u->raws = NULL;
 }
 
 /* Clean every root; OUT gets a malloc'ed array of malloc'ed strings. */

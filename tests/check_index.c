@@ -876,6 +876,68 @@ START_TEST(test_store)
 }
 END_TEST
 
+/* The changes of a collection's update, as "verb docid\n". */
+static void
+recDocid(void *ctx, graf_change_t change, const char *path, const char *docid)
+{
+	static const char *const verbs[GRAF_CHANGE_LAST] = {
+		"added", "updated", "removed", "unchanged", "skipped",
+	};
+	char *out = ctx;
+	size_t len = strlen(out);
+
+	(void)path;
+	snprintf(out + len, 2048 - len, "%s %s\n", verbs[change], docid ? docid : "-");
+}
+
+/* Records of a collection known unchanged by their bytes are reported, with
+ * their ids, when report_unchanged asks; a changed one is updated; one in
+ * other bytes with the same content stays unchanged. */
+START_TEST(test_collection_known)
+{
+	static const char v1[] = "{\"id\": \"a\", \"title\": \"A\", \"text\": \"alpha one\"}\n"
+				 "{\"id\": \"b\", \"title\": \"B\", \"text\": \"beta two\"}\n"
+				 "{\"id\": \"c\", \"title\": \"C\", \"text\": \"gamma three\"}\n";
+	/* c moved first, b changed, a's keys in another order */
+	static const char v2[] = "{\"id\": \"c\", \"title\": \"C\", \"text\": \"gamma three\"}\n"
+				 "{\"id\": \"b\", \"title\": \"B\", \"text\": \"beta four\"}\n"
+				 "{\"title\": \"A\", \"id\": \"a\", \"text\": \"alpha one\"}\n";
+	static const char v3[] = "{\"title\": \"A\", \"id\": \"a\", \"text\": \"alpha one\"}\n"
+				 "{\"id\": \"c\", \"title\": \"C\", \"text\": \"gamma three\"}\n"
+				 "{\"id\": \"b\", \"title\": \"B\", \"text\": \"beta four\"}\n";
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *path = ck_printf("%s/docs.jsonl", corpus);
+	char changed[2048] = "";
+	graf_update_options o = { 0 };
+	graf_update_stats stats;
+	const char *root = path;
+
+	o.change = recDocid;
+	o.ctx = changed;
+	o.report_unchanged = 1;
+	ck_write_file(path, v1, sizeof v1 - 1);
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, &o, &stats), GRAF_STATUS_OK);
+	ck_assert_int_eq(stats.added, 3);
+	ck_write_file(path, v2, sizeof v2 - 1);
+	changed[0] = '\0';
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, &o, &stats), GRAF_STATUS_OK);
+	ck_assert_int_eq(stats.updated, 1);
+	ck_assert_int_eq(stats.unchanged, 2);
+	ck_assert_str_eq(changed, "unchanged c\nupdated b\nunchanged a\n");
+	ck_assert_int_eq(matchCount(idx, "four"), 1);
+	ck_assert_int_eq(matchCount(idx, "two"), 0);
+	/* a's new bytes are known now: the records of v2 in another order */
+	ck_write_file(path, v3, sizeof v3 - 1);
+	changed[0] = '\0';
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, &o, &stats), GRAF_STATUS_OK);
+	ck_assert_int_eq(stats.unchanged, 3);
+	ck_assert_str_eq(changed, "unchanged a\nunchanged c\nunchanged b\n");
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article WHERE raw = 0"), 0);
+	free(path);
+	graf_index_close(idx);
+}
+END_TEST
+
 /* An update with no paths, and one with a path that does not exist. */
 START_TEST(test_no_paths)
 {
@@ -1429,6 +1491,7 @@ index_suite(void)
 	tcase_set_timeout(limits, CK_SLOW_TIMEOUT);
 	tcase_add_test(limits, test_many_files);
 	tcase_add_test(limits, test_store);
+	tcase_add_test(limits, test_collection_known);
 	tcase_add_test(limits, test_no_paths);
 	tcase_add_test(limits, test_path_spelling);
 	suite_add_tcase(s, limits);
