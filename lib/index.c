@@ -83,10 +83,12 @@ static const char schema_sql[] =
 	 * most.  The setting lives in the tables' own _config rows. */
 	"INSERT INTO para(para, rank) VALUES('hashsize', " INDEX_FTS5_HASHSIZE ");"
 	"INSERT INTO head(head, rank) VALUES('hashsize', " INDEX_FTS5_HASHSIZE ");"
-	/* graf's own inverted lists, for the top-k search (postings.c) */
+	/* graf's own inverted lists, for the top-k search (postings.c); by
+	 * segment first, so that a new segment is new pages at the end of
+	 * its table's rows, not a row beside every term's old ones */
 	"CREATE TABLE post(tbl INTEGER NOT NULL, term BLOB NOT NULL, seg INTEGER NOT NULL,"
 	" chunk INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL,"
-	" PRIMARY KEY(tbl, term, seg, chunk)) WITHOUT ROWID;"
+	" PRIMARY KEY(tbl, seg, term, chunk)) WITHOUT ROWID;"
 	"CREATE TABLE post_seg(id INTEGER PRIMARY KEY, tbl INTEGER NOT NULL,"
 	" postings INTEGER NOT NULL);"
 	"CREATE TABLE post_tomb(tbl INTEGER NOT NULL, row INTEGER NOT NULL,"

@@ -21,13 +21,16 @@
  * table has too many segments, or the run built the index from nothing, all
  * its segments are merged into one and the tombstones dropped.  The tables:
  *
- *   post(tbl, term, seg, chunk, n, data)
+ *   post(tbl, seg, term, chunk, n, data)
  *                                   the postings of TERM in segment SEG, in
  *                                   chunks of whole blocks of at most
  *                                   POST_CHUNK bytes (a row that fits in a
  *                                   b-tree page: a large blob spilling to
  *                                   overflow pages would waste most of its
- *                                   last page)
+ *                                   last page); keyed by segment first, so
+ *                                   that an update's new segment is new
+ *                                   pages, and a term is read with one seek
+ *                                   per segment
  *   post_seg(id, tbl, postings)     the segments, oldest first
  *   post_tomb(tbl, row, seg)        deleted rows
  *   post_df(tbl, term, df)          how many rows hold TERM: kept exact from
@@ -910,8 +913,14 @@ postMergeTable(grafi_postings *p, int table, const char *source)
 	seg = sqlite3_last_insert_rowid(idx->db);
 	sql_terms = sqlite3_mprintf("SELECT DISTINCT term FROM %s WHERE tbl = ?1 AND seg < ?2 "
 				    "ORDER BY term", source);
-	sql_lists = sqlite3_mprintf("SELECT seg, data FROM %s WHERE tbl = ?1 AND term = ?2 "
-				    "AND seg < ?3 ORDER BY seg, chunk", source);
+	/* post is keyed by segment first (one seek per segment); the spill,
+	 * by term first */
+	sql_lists = strcmp(source, "post") == 0
+			    ? sqlite3_mprintf("SELECT seg, data FROM post WHERE tbl = ?1 AND seg IN "
+					      "(SELECT id FROM post_seg WHERE tbl = ?1 AND id < ?3) "
+					      "AND term = ?2 ORDER BY seg, chunk")
+			    : sqlite3_mprintf("SELECT seg, data FROM %s WHERE tbl = ?1 AND term = ?2 "
+					      "AND seg < ?3 ORDER BY seg, chunk", source);
 	sql_del = sqlite3_mprintf("DELETE FROM %s WHERE tbl = ?1 AND seg < ?2", source);
 	if (rc == SQLITE_ROW || (rc == SQLITE_DONE && (!sql_terms || !sql_lists || !sql_del)))
 		rc = !sql_terms || !sql_lists || !sql_del ? SQLITE_NOMEM : SQLITE_ERROR;

@@ -258,7 +258,10 @@ topkLoadCache(graf_index *idx)
 		return grafi_sqlite_error(idx, rc, "cannot read deleted rows");
 	if (!idx->topk.get) {
 		rc = sqlite3_prepare_v3(idx->db,
-					"SELECT seg, data FROM post WHERE tbl = ?1 AND term = ?2 "
+					/* one seek per segment (post is keyed by
+					 * segment first) */
+					"SELECT seg, data FROM post WHERE tbl = ?1 AND seg IN "
+					"(SELECT id FROM post_seg WHERE tbl = ?1) AND term = ?2 "
 					"ORDER BY seg, chunk",
 					-1, SQLITE_PREPARE_PERSISTENT, &idx->topk.get, NULL);
 		if (rc != SQLITE_OK)
