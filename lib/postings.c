@@ -887,19 +887,37 @@ postComparePosting(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
-/* Merge every segment of TABLE in SOURCE (post, or temp.post_spill: a
- * constant, never input) into one new segment of post, dropping dead
- * postings. */
+/*
+ * What postMergeTable() reads and then deletes: the segments of post
+ * (keyed by segment first: a term is one seek per segment) older than the
+ * new one (?2, ?3), or all of the spill (keyed by term first; its segments
+ * are numbered apart, and ?2, ?3 are bound to INT64_MAX).
+ */
+static const struct {
+	const char *terms, *lists, *del;
+} merge_sql[2] = {
+	{ "SELECT DISTINCT term FROM post WHERE tbl = ?1 AND seg < ?2 ORDER BY term",
+	  "SELECT seg, data FROM post WHERE tbl = ?1 AND seg IN "
+	  "(SELECT id FROM post_seg WHERE tbl = ?1 AND id < ?3) AND term = ?2 "
+	  "ORDER BY seg, chunk",
+	  "DELETE FROM post WHERE tbl = ?1 AND seg < ?2" },
+	{ "SELECT DISTINCT term FROM temp.post_spill WHERE tbl = ?1 AND seg < ?2 ORDER BY term",
+	  "SELECT seg, data FROM temp.post_spill WHERE tbl = ?1 AND term = ?2 AND seg < ?3 "
+	  "ORDER BY seg, chunk",
+	  "DELETE FROM temp.post_spill WHERE tbl = ?1 AND seg < ?2" },
+};
+
+/* Merge every segment of TABLE in post, or (SPILL) in temp.post_spill,
+ * into one new segment of post, dropping dead postings. */
 static graf_status_t
-postMergeTable(grafi_postings *p, int table, const char *source)
+postMergeTable(grafi_postings *p, int table, bool spill)
 {
 	graf_index *idx = p->idx;
 	sqlite3_stmt *terms = NULL, *lists = NULL, *del = NULL;
-	char *sql_terms = NULL, *sql_lists = NULL, *sql_del = NULL;
 	grafi_score_map *tombs = NULL;
 	grafi_posting_list all = { 0 };
 	PostBuf buf = { 0 };
-	sqlite3_int64 seg, total = 0;
+	sqlite3_int64 seg, below, total = 0;
 	graf_status_t st;
 	int rc;
 
@@ -911,27 +929,14 @@ postMergeTable(grafi_postings *p, int table, const char *source)
 	rc = sqlite3_step(p->put_seg);
 	sqlite3_reset(p->put_seg);
 	seg = sqlite3_last_insert_rowid(idx->db);
-	sql_terms = sqlite3_mprintf("SELECT DISTINCT term FROM %s WHERE tbl = ?1 AND seg < ?2 "
-				    "ORDER BY term", source);
-	/* post is keyed by segment first (one seek per segment); the spill,
-	 * by term first */
-	sql_lists = strcmp(source, "post") == 0
-			    ? sqlite3_mprintf("SELECT seg, data FROM post WHERE tbl = ?1 AND seg IN "
-					      "(SELECT id FROM post_seg WHERE tbl = ?1 AND id < ?3) "
-					      "AND term = ?2 ORDER BY seg, chunk")
-			    : sqlite3_mprintf("SELECT seg, data FROM %s WHERE tbl = ?1 AND term = ?2 "
-					      "AND seg < ?3 ORDER BY seg, chunk", source);
-	sql_del = sqlite3_mprintf("DELETE FROM %s WHERE tbl = ?1 AND seg < ?2", source);
-	if (rc == SQLITE_ROW || (rc == SQLITE_DONE && (!sql_terms || !sql_lists || !sql_del)))
-		rc = !sql_terms || !sql_lists || !sql_del ? SQLITE_NOMEM : SQLITE_ERROR;
+	below = spill ? INT64_MAX : seg;
 	if (rc == SQLITE_DONE)
-		rc = sqlite3_prepare_v2(idx->db, sql_terms, -1, &terms, NULL);
+		rc = sqlite3_prepare_v2(idx->db, merge_sql[spill].terms, -1, &terms, NULL);
+	else if (rc == SQLITE_ROW)
+		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, sql_lists, -1, &lists, NULL);
+		rc = sqlite3_prepare_v2(idx->db, merge_sql[spill].lists, -1, &lists, NULL);
 	if (rc == SQLITE_OK) {
-		/* the spill's segments are numbered apart: all of them */
-		sqlite3_int64 below = strcmp(source, "post") == 0 ? seg : INT64_MAX;
-
 		sqlite3_bind_int(terms, 1, table);
 		sqlite3_bind_int64(terms, 2, below);
 		sqlite3_bind_int(lists, 1, table);
@@ -975,17 +980,14 @@ postMergeTable(grafi_postings *p, int table, const char *source)
 	sqlite3_finalize(terms);
 	sqlite3_finalize(lists);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, sql_del, -1, &del, NULL);
+		rc = sqlite3_prepare_v2(idx->db, merge_sql[spill].del, -1, &del, NULL);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(del, 1, table);
-		sqlite3_bind_int64(del, 2, strcmp(source, "post") == 0 ? seg : INT64_MAX);
+		sqlite3_bind_int64(del, 2, below);
 		rc = sqlite3_step(del);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	sqlite3_finalize(del);
-	sqlite3_free(sql_terms);
-	sqlite3_free(sql_lists);
-	sqlite3_free(sql_del);
 	if (rc == SQLITE_OK) {
 		char *sql = sqlite3_mprintf(
 			"DELETE FROM post_seg WHERE tbl = %d AND id < %lld;"
@@ -1016,7 +1018,7 @@ grafi_postings_finish(grafi_postings *p)
 			/* the rest after the spilled segments, all merged into one */
 			st = postFlushTable(p, t, true);
 			if (st == GRAF_STATUS_OK)
-				st = postMergeTable(p, t, "temp.post_spill");
+				st = postMergeTable(p, t, true);
 			continue;
 		}
 		st = postFlushTable(p, t, false);
@@ -1036,7 +1038,7 @@ grafi_postings_finish(grafi_postings *p)
 			return grafi_sqlite_error(p->idx, rc, "cannot read postings");
 		/* Too many segments: one reads fastest. */
 		if (n_segs > POST_MAX_SEGMENTS)
-			st = postMergeTable(p, t, "post");
+			st = postMergeTable(p, t, false);
 	}
 	return st;
 }

@@ -81,7 +81,6 @@ enum {
 	STMT_SOURCE_DELETE,
 	STMT_SOURCE_SEEN,
 	STMT_SOURCE_ARTICLES,
-	STMT_SOURCE_ARTICLE_IDS,
 	STMT_ARTICLE_GET,
 	STMT_SOURCE_RAWS,
 	STMT_ARTICLE_DOCID,
@@ -104,8 +103,7 @@ static const char *const update_sql[STMT_LAST] = {
 	[STMT_SOURCE_SET] = "UPDATE source SET size = ?2, mtime_ns = ?3, hash = ?4 WHERE id = ?1",
 	[STMT_SOURCE_DELETE] = "DELETE FROM source WHERE id = ?1",
 	[STMT_SOURCE_SEEN] = "INSERT OR IGNORE INTO temp.seen_source(id) VALUES(?1)",
-	[STMT_SOURCE_ARTICLES] = "SELECT docid FROM article WHERE source = ?1 ORDER BY id",
-	[STMT_SOURCE_ARTICLE_IDS] = "SELECT id FROM article WHERE source = ?1 ORDER BY id",
+	[STMT_SOURCE_ARTICLES] = "SELECT id, docid FROM article WHERE source = ?1 ORDER BY id",
 	[STMT_ARTICLE_GET] = "SELECT id, hash, raw FROM article WHERE source = ?1 AND docid = ?2",
 	[STMT_SOURCE_RAWS] = "SELECT id, raw FROM article WHERE source = ?1 AND raw <> 0",
 	[STMT_ARTICLE_DOCID] = "SELECT docid FROM article WHERE id = ?1",
@@ -182,6 +180,17 @@ updateStatus(Update *u, graf_status_t st)
 	}
 	u->status = st;
 	u->fatal = true;
+}
+
+/* Out of memory: the run stops (sticky, as the others: the first failure
+ * of the file stands). */
+static void
+updateNoMem(Update *u)
+{
+	if (u->status == GRAF_STATUS_OK) {
+		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
+		u->fatal = true;
+	}
 }
 
 /* Bind an integer (sticky helpers keep call sites short). */
@@ -273,15 +282,10 @@ updateTombstones(Update *u, sqlite3_int64 id, sqlite3_int64 n)
 static void
 updateCaptured(Update *u, int table, sqlite3_int64 row, int which)
 {
-	graf_status_t st;
-
 	grafi_capture_row(u->postings, table, row);
 	updateRun(u, which);
-	st = grafi_capture_done(u->postings);
-	if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
-		u->status = grafi_error(u->idx, st, "out of memory");
-		u->fatal = true;
-	}
+	if (grafi_capture_done(u->postings) != GRAF_STATUS_OK)
+		updateNoMem(u);  /* the capture's one failure */
 }
 
 /* Delete paragraph ROW from FTS5 and the text store.  (One statement per
@@ -425,8 +429,7 @@ updateCollectIds(Update *u, int which, sqlite3_int64 id, IdList *out)
 			size_t ncap = out->cap ? out->cap * 2 : 16;
 			sqlite3_int64 *nv = realloc(out->v, ncap * sizeof *nv);
 			if (!nv) {
-				u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
-				u->fatal = true;
+				updateNoMem(u);
 				break;
 			}
 			out->v = nv;
@@ -446,10 +449,8 @@ updateForgetSeen(Update *u)
 {
 	grafi_score_map_free(u->seen);
 	u->seen = grafi_score_map_new();
-	if (!u->seen && u->status == GRAF_STATUS_OK) {
-		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
-		u->fatal = true;
-	}
+	if (!u->seen)
+		updateNoMem(u);
 }
 
 /* True if article ID was already seen by this run. */
@@ -463,12 +464,8 @@ updateSeenBefore(Update *u, sqlite3_int64 id)
 static void
 updateSeen(Update *u, sqlite3_int64 id)
 {
-	if (u->status != GRAF_STATUS_OK)
-		return;
-	if (!u->seen || !grafi_score_map_put(u->seen, id, 1.0)) {
-		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
-		u->fatal = true;
-	}
+	if (u->status == GRAF_STATUS_OK && (!u->seen || !grafi_score_map_put(u->seen, id, 1.0)))
+		updateNoMem(u);
 }
 
 /* Remove the articles of source SOURCE_ID that this run has not seen. */
@@ -477,7 +474,7 @@ updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
 {
 	IdList ids = { 0 };
 
-	updateCollectIds(u, STMT_SOURCE_ARTICLE_IDS, source_id, &ids);
+	updateCollectIds(u, STMT_SOURCE_ARTICLES, source_id, &ids);
 	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++)
 		if (!updateSeenBefore(u, ids.v[i]))
 			updateDeleteArticle(u, ids.v[i], path);
@@ -639,8 +636,7 @@ updateLoadRaws(Update *u, sqlite3_int64 source_id)
 	u->raws = grafi_score_map_new();
 	if (!u->raws) {
 		sqlite3_reset(stmt);
-		u->status = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
-		u->fatal = true;
+		updateNoMem(u);
 		return;
 	}
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -772,6 +768,20 @@ updateHashFile(int fd, uint64_t *hash, int64_t *len)
 	return 0;
 }
 
+/* Hand DATA[0..LEN), whole records of the current file, to its reader.
+ * The reader's own failure fails the file (out of memory, the run). */
+static void
+updateRead(Update *u, const char *data, size_t len, const grafi_reader_sink *sink)
+{
+	graf_status_t st = grafi_reader_for(u->file->format)(u->file->path, data, len, sink);
+
+	if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
+		u->status = grafi_error(u->idx, st, "cannot read '%s': %s", u->file->path,
+					graf_status_to_string(st));
+		u->fatal = st == GRAF_STATUS_NOMEM;
+	}
+}
+
 /* The number of lines S[0..N) ends, for the line numbers of warnings. */
 static size_t
 updateCountLines(const char *s, size_t n)
@@ -795,7 +805,6 @@ static int
 updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sink *sink,
 	     uint64_t *hash, int64_t *len)
 {
-	grafi_reader_fn reader = grafi_reader_for(u->file->format);
 	size_t have = 0, cap = 2 * UPDATE_CHUNK_BYTES;
 	char *buf = malloc(cap);
 	uint64_t h = GRAFI_HASH_INIT;
@@ -842,13 +851,7 @@ updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sin
 		}
 		cut = eof ? have : record_end(buf, have, false);
 		if (cut > 0) {
-			graf_status_t st = reader(u->file->path, buf, cut, sink);
-
-			if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
-				u->status = grafi_error(u->idx, st, "cannot read '%s': %s",
-							u->file->path, graf_status_to_string(st));
-				u->fatal = st == GRAF_STATUS_NOMEM;
-			}
+			updateRead(u, buf, cut, sink);
 			sink->lines_before += updateCountLines(buf, cut);
 			memmove(buf, buf + cut, have - cut);
 			have -= cut;
@@ -889,7 +892,7 @@ updateKeepSource(Update *u, sqlite3_int64 source_id)
 		return;
 	arts = updateBindId(u, STMT_SOURCE_ARTICLES, source_id);
 	while ((rc = sqlite3_step(arts)) == SQLITE_ROW) {
-		const char *docid = grafi_column_text(arts, 0);
+		const char *docid = grafi_column_text(arts, 1);
 
 		if (!docid) {
 			rc = SQLITE_NOMEM;
@@ -1050,13 +1053,7 @@ updateApplyFile(Update *u, const grafi_file *f)
 		u->fatal = u->fatal || err == ENOMEM;
 		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
 	} else if (u->status == GRAF_STATUS_OK) {
-		graf_status_t st = grafi_reader_for(f->format)(f->path, data, (size_t)len, &sink);
-
-		if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
-			u->status = grafi_error(u->idx, st, "cannot read '%s': %s", f->path,
-						graf_status_to_string(st));
-			u->fatal = st == GRAF_STATUS_NOMEM;
-		}
+		updateRead(u, data, (size_t)len, &sink);
 	}
 	u->stats->bytes += len;
 	free(data);
