@@ -40,12 +40,18 @@ static const char *const default_parent_args[] = { "remove_diacritics", "2" };
  * the cache, most tokens cost a hash and a memcmp.  Reuters has 48,000
  * distinct words in 2.8 M tokens: 16,384 slots direct-mapped stemmed
  * 214,000 times, 16,384 sets of two stem 78,000 times (a word's first
- * sighting is 48,000 of them).  The cache (1.5 MB) is allocated on first
- * use, with calloc(): its pages cost nothing until a word lands in them,
- * so a short query tokenizes without paying for it.  Words longer than
+ * sighting is 48,000 of them).  The cache starts small (STEM_CACHE_SMALL
+ * sets, 48 KB) and is replaced by the full one (1.5 MB) after
+ * STEM_CACHE_GROW misses: a single search stems a few hundred words to
+ * rank and highlight, and each would land on a fresh page of a large
+ * cache; a page fault costs more than a stem (a graf-search process took
+ * 280 more faults with the large cache from its first word).  calloc():
+ * pages cost nothing until a word lands in them.  Words longer than
  * STEM_CACHE_WORD bytes are stemmed every time.
  */
 #define STEM_CACHE_SETS 16384           /* a power of two */
+#define STEM_CACHE_SMALL 512            /* a power of two */
+#define STEM_CACHE_GROW 8192            /* misses before the full cache */
 #define STEM_CACHE_WAYS 2
 #define STEM_CACHE_WORD 23
 
@@ -68,8 +74,10 @@ typedef struct StemTokenizer {
 	Fts5Tokenizer *parent_instance;  /* the parent tokenizer instance */
 	struct sb_stemmer *stemmer;      /* one per instance: not thread-safe */
 	grafi_postings **capture;        /* from StemShared */
-	StemCacheSlot *cache;            /* STEM_CACHE_SETS * STEM_CACHE_WAYS
-					  * slots; NULL until the first token */
+	StemCacheSlot *cache;            /* cache_sets * STEM_CACHE_WAYS slots;
+					  * NULL until the first word */
+	unsigned cache_sets;             /* STEM_CACHE_SMALL, then _SETS */
+	unsigned misses;                 /* stems while the cache is small */
 } StemTokenizer;
 
 /* State of one xTokenize() call, handed to stemToken() by the parent. */
@@ -207,7 +215,7 @@ stemCacheSet(StemTokenizer *tok, const char *word, int n)
 
 	for (int i = 0; i < n; i++)
 		h = (h ^ (unsigned char)word[i]) * 16777619u;
-	return &tok->cache[((h ^ (h >> 15)) & (STEM_CACHE_SETS - 1)) * STEM_CACHE_WAYS];
+	return &tok->cache[((h ^ (h >> 15)) & (tok->cache_sets - 1)) * STEM_CACHE_WAYS];
 }
 
 /* True if SLOT holds the stem of WORD[0..N). */
@@ -241,6 +249,7 @@ static int
 stemToken(void *p, int tflags, const char *token, int n_token, int start, int end)
 {
 	StemContext *c = p;
+	StemTokenizer *tok = c->tok;
 	const sb_symbol *stem;
 	int prev_end = c->prev_end;
 
@@ -255,7 +264,7 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 		return stemEmit(c, tflags, token, n_token, start, end);
 
 	if (n_token <= STEM_CACHE_WORD) {
-		StemCacheSlot *slot = stemCacheSet(c->tok, token, n_token);
+		StemCacheSlot *slot = stemCacheSet(tok, token, n_token);
 		int n_stem;
 
 		if (stemCacheHas(&slot[1], token, n_token)) {
@@ -265,10 +274,11 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 			slot[1] = slot[0];
 			slot[0] = hit;
 		} else if (!stemCacheHas(&slot[0], token, n_token)) {
-			stem = sb_stemmer_stem(c->tok->stemmer, (const sb_symbol *)token, n_token);
+			stem = sb_stemmer_stem(tok->stemmer, (const sb_symbol *)token, n_token);
 			if (!stem)
 				return SQLITE_NOMEM;
-			n_stem = sb_stemmer_length(c->tok->stemmer);
+			tok->misses++;
+			n_stem = sb_stemmer_length(tok->stemmer);
 			if (n_stem > STEM_CACHE_WORD)  /* never for a shorter word, but */
 				return stemEmit(c, tflags, (const char *)stem, n_stem, start, end);
 			slot[1] = slot[0];
@@ -279,13 +289,42 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 		}
 		return stemEmit(c, tflags, slot->stem, slot->stem_len, start, end);
 	}
-	stem = sb_stemmer_stem(c->tok->stemmer, (const sb_symbol *)token, n_token);
+	stem = sb_stemmer_stem(tok->stemmer, (const sb_symbol *)token, n_token);
 	if (!stem)
 		return SQLITE_NOMEM;
 	/* The stem lives in the stemmer's buffer until the next call; FTS5
 	 * copies tokens inside x_token, as it does for porter's buffer. */
-	return stemEmit(c, tflags, (const char *)stem, sb_stemmer_length(c->tok->stemmer), start,
+	return stemEmit(c, tflags, (const char *)stem, sb_stemmer_length(tok->stemmer), start,
 			end);
+}
+
+/*
+ * Make TOK's cache ready for a text: the small one at first, the full one
+ * once the small one has missed STEM_CACHE_GROW times (between texts, so
+ * that no slot is in use).  False without memory for the first.
+ */
+static bool
+stemCacheReady(StemTokenizer *tok)
+{
+	StemCacheSlot *full = NULL;
+
+	if (tok->cache && (tok->cache_sets == STEM_CACHE_SETS || tok->misses < STEM_CACHE_GROW))
+		return true;
+	if (tok->cache)
+		full = calloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS, sizeof *full);
+	if (full) {
+		free(tok->cache);
+		tok->cache = full;
+		tok->cache_sets = STEM_CACHE_SETS;
+		return true;
+	}
+	if (tok->cache) {                /* no memory: keep the small one */
+		tok->misses = 0;
+		return true;
+	}
+	tok->cache = calloc((size_t)STEM_CACHE_SMALL * STEM_CACHE_WAYS, sizeof *tok->cache);
+	tok->cache_sets = STEM_CACHE_SMALL;
+	return tok->cache != NULL;
 }
 
 /* xTokenize: run the parent over TEXT with stemToken() in between. */
@@ -304,11 +343,8 @@ stemTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n_tex
 		.flags = flags,
 	};
 
-	if (!tok->cache) {
-		tok->cache = calloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS, sizeof *tok->cache);
-		if (!tok->cache)
-			return SQLITE_NOMEM;
-	}
+	if (!stemCacheReady(tok))
+		return SQLITE_NOMEM;
 	if ((flags & FTS5_TOKENIZE_DOCUMENT) && tok->capture && *tok->capture)
 		grafi_capture_text(*tok->capture);
 	return tok->parent.xTokenize(tok->parent_instance, &c, flags, text, n_text, stemToken);
