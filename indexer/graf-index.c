@@ -333,6 +333,7 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int first;
 
+	graf_cli_prepare_writer();
 	a.wait_s = -1;
 	a.err = err;
 	a.err_size = sizeof err;

@@ -11,6 +11,11 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/mman.h>
+#ifdef HAVE_MALLOC_H
+#include <malloc.h>
+#endif
+
 #include "graf-private.h"
 
 static const graf_option common_index_option[] = {
@@ -200,4 +205,51 @@ graf_cli_seconds(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The page cache of a writing connection (index.c: 32 MiB of 16 KiB pages)
+ * holds every page a transaction changes, each copied out of the mapped
+ * file into a buffer of its own; on a virtual machine every first touch of
+ * those buffers is a page fault that costs as much as copying the page.  A
+ * 1% update of the news index took 10,900 faults, 6,500 of them here; with
+ * one block advised for huge pages it takes 4,400, and 15% less time.
+ */
+#define CLI_PAGE_CACHE_PAGES 2560       /* 40 MiB: the 32 MiB cache and slack */
+#define CLI_PAGE_SIZE 16384             /* index.c's page size */
+#define CLI_HUGE_PAGE ((size_t)2 << 20)
+
+void
+graf_cli_prepare_writer(void)
+{
+	int header = 0;
+	size_t slot, bytes;
+	void *block;
+	char *aligned;
+
+#if defined(HAVE_MALLOC_H) && defined(M_MMAP_THRESHOLD)
+	/* glibc: large blocks (read buffers, hash tables as they grow) from
+	 * the heap, and freed ones kept there, rather than fresh mappings
+	 * whose every page faults again: 1,000 fewer faults in that update. */
+	mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	mallopt(M_TRIM_THRESHOLD, 128 << 20);
+	mallopt(M_TOP_PAD, 16 << 20);
+#endif
+	if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK)
+		return;
+	slot = ((size_t)CLI_PAGE_SIZE + (size_t)header + 7) & ~(size_t)7;
+	bytes = slot * CLI_PAGE_CACHE_PAGES;
+	/* one huge page more, to start on a huge-page boundary */
+	block = mmap(NULL, bytes + CLI_HUGE_PAGE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (block == MAP_FAILED)
+		return;
+	aligned = (char *)(((uintptr_t)block + CLI_HUGE_PAGE - 1) & ~(uintptr_t)(CLI_HUGE_PAGE - 1));
+#ifdef MADV_HUGEPAGE
+	(void)madvise(aligned, bytes, MADV_HUGEPAGE);  /* advice: may be refused */
+#endif
+	/* The block lives as long as the process: SQLite may use it to the end. */
+	if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, aligned, (int)slot, CLI_PAGE_CACHE_PAGES) !=
+	    SQLITE_OK)
+		munmap(block, bytes + CLI_HUGE_PAGE);
 }

@@ -594,6 +594,16 @@ const char *graf_cli_default_index(void);
 /* Seconds on the monotonic clock, for timing a run (progress, benchmarks). */
 double graf_cli_seconds(void);
 
+/*
+ * Process-wide set-up for a program that writes an index: SQLite's page
+ * cache in one block of memory that the kernel may back with huge pages
+ * (where transparent huge pages are available on request), instead of a
+ * separate allocation for every page.  Call it first, before any other
+ * graf or SQLite call; it changes nothing afterwards, and failing costs
+ * only the gain.
+ */
+void graf_cli_prepare_writer(void);
+
 /* ----------------------------------------------------------- evaluation -- */
 
 /*

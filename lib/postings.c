@@ -549,7 +549,10 @@ static const char put_seg_sql[] = "INSERT INTO post_seg(tbl, postings) VALUES(?1
 static const char put_df_sql[] =
 	"INSERT INTO post_df(tbl, term, df) VALUES(?1, ?2, ?3) "
 	"ON CONFLICT(tbl, term) DO UPDATE SET df = df + excluded.df";
-static const char drop_df_sql[] = "DELETE FROM post_df WHERE tbl = ?1 AND df <= 0";
+/* Run for each term whose count fell: a scan of post_df for counts at zero
+ * (what this once was) reads all 161,000 terms of the news index on every
+ * update. */
+static const char drop_df_sql[] = "DELETE FROM post_df WHERE tbl = ?1 AND term = ?2 AND df <= 0";
 static const char put_tomb_sql[] =
 	"INSERT OR REPLACE INTO post_tomb(tbl, row, seg) VALUES(?1, ?2, ?3)";
 
@@ -624,13 +627,15 @@ postWriteFrequencies(grafi_postings *p, int table)
 		rc = sqlite3_step(p->put_df);
 		sqlite3_reset(p->put_df);
 		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		if (rc == SQLITE_OK && pt->df_delta < 0) {
+			/* the term may be gone from every row */
+			sqlite3_bind_int(p->drop_df, 1, table);
+			sqlite3_bind_blob(p->drop_df, 2, pt->term, pt->len, SQLITE_STATIC);
+			rc = sqlite3_step(p->drop_df);
+			sqlite3_reset(p->drop_df);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
 		pt->df_delta = 0;
-	}
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_int(p->drop_df, 1, table);
-		rc = sqlite3_step(p->drop_df);
-		sqlite3_reset(p->drop_df);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 	}
 	return rc;
 }

@@ -81,6 +81,7 @@ enum {
 	STMT_SOURCE_DELETE,
 	STMT_SOURCE_SEEN,
 	STMT_SOURCE_ARTICLES,
+	STMT_SOURCE_ARTICLE_IDS,
 	STMT_ARTICLE_GET,
 	STMT_SOURCE_RAWS,
 	STMT_ARTICLE_DOCID,
@@ -104,6 +105,10 @@ static const char *const update_sql[STMT_LAST] = {
 	[STMT_SOURCE_DELETE] = "DELETE FROM source WHERE id = ?1",
 	[STMT_SOURCE_SEEN] = "INSERT OR IGNORE INTO temp.seen_source(id) VALUES(?1)",
 	[STMT_SOURCE_ARTICLES] = "SELECT id, docid FROM article WHERE source = ?1 ORDER BY id",
+	/* The (source, docid) index alone, in its order: sorting by id in
+	 * SQL made this the dearest step of a small update (96 M
+	 * instructions for 42,000 articles). */
+	[STMT_SOURCE_ARTICLE_IDS] = "SELECT id FROM article WHERE source = ?1",
 	[STMT_ARTICLE_GET] = "SELECT id, hash, raw FROM article WHERE source = ?1 AND docid = ?2",
 	[STMT_SOURCE_RAWS] = "SELECT id, raw FROM article WHERE source = ?1 AND raw <> 0",
 	[STMT_ARTICLE_DOCID] = "SELECT docid FROM article WHERE id = ?1",
@@ -468,16 +473,30 @@ updateSeen(Update *u, sqlite3_int64 id)
 		updateNoMem(u);
 }
 
+/* qsort() order of article ids. */
+static int
+updateCompareIds(const void *a, const void *b)
+{
+	sqlite3_int64 x = *(const sqlite3_int64 *)a, y = *(const sqlite3_int64 *)b;
+
+	return (x > y) - (x < y);
+}
+
 /* Remove the articles of source SOURCE_ID that this run has not seen. */
 static void
 updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
 {
 	IdList ids = { 0 };
+	size_t unseen = 0;
 
-	updateCollectIds(u, STMT_SOURCE_ARTICLES, source_id, &ids);
-	for (size_t i = 0; i < ids.n && u->status == GRAF_STATUS_OK; i++)
+	updateCollectIds(u, STMT_SOURCE_ARTICLE_IDS, source_id, &ids);
+	for (size_t i = 0; i < ids.n; i++)
 		if (!updateSeenBefore(u, ids.v[i]))
-			updateDeleteArticle(u, ids.v[i], path);
+			ids.v[unseen++] = ids.v[i];
+	/* in id order, as they were added: their rows are neighbours */
+	qsort(ids.v, unseen, sizeof *ids.v, updateCompareIds);
+	for (size_t i = 0; i < unseen && u->status == GRAF_STATUS_OK; i++)
+		updateDeleteArticle(u, ids.v[i], path);
 	free(ids.v);
 }
 
@@ -797,13 +816,15 @@ updateCountLines(const char *s, size_t n)
  * Read the collection FD through SINK in pieces of whole records (RECORD_END
  * says where one ends), so that memory holds one piece and not the file.  A
  * record larger than UPDATE_MAX_FILE_BYTES is skipped with a warning.  OUT:
- * *HASH and *LEN of the whole file, as updateHashFile() gives them.
+ * *HASH (unless HASHED: updateHashFile() has just taken it, and a second
+ * pass over every byte would cost a third of what hashing the records does)
+ * and *LEN of the whole file, as updateHashFile() gives them.
  * @retval 0, or an errno value of reading (failures of the reader or the
  *         sink are in u->status)
  */
 static int
 updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sink *sink,
-	     uint64_t *hash, int64_t *len)
+	     bool hashed, uint64_t *hash, int64_t *len)
 {
 	size_t have = 0, cap = 2 * UPDATE_CHUNK_BYTES;
 	char *buf = malloc(cap);
@@ -833,7 +854,8 @@ updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sin
 			err = errno;
 			break;
 		}
-		h = grafi_hash64(h, buf + have, (size_t)r);
+		if (!hashed)
+			h = grafi_hash64(h, buf + have, (size_t)r);
 		total += r;
 		have += (size_t)r;
 		eof = r < UPDATE_CHUNK_BYTES;
@@ -874,7 +896,8 @@ updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sin
 		}
 	}
 	free(buf);
-	*hash = h;
+	if (!hashed)
+		*hash = h;
 	*len = total;
 	return err;
 }
@@ -1046,7 +1069,7 @@ updateApplyFile(Update *u, const grafi_file *f)
 	if (u->status == GRAF_STATUS_OK && record_end) {
 		if (u->old_source_id)
 			updateLoadRaws(u, u->old_source_id);
-		err = updateStream(u, fd, record_end, &sink, &hash, &len);
+		err = updateStream(u, fd, record_end, &sink, hashed, &hash, &len);
 		if (err && u->status == GRAF_STATUS_OK)
 			u->status = grafi_error(u->idx, err == ENOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_IO,
 						"cannot read '%s': %s", f->path, strerror(err));
