@@ -377,6 +377,9 @@ incremental() {
 	while [ "$rep" -le "$reps" ]; do
 		cp "$dir/graf-full.db" "$dir/graf-incr.db"
 		rm -f "$dir/graf-incr.db-wal" "$dir/graf-incr.db-shm"
+		# Write the copy out first: the update's checkpoint ends with
+		# fdatasync(), which would otherwise also write back the copy.
+		sync
 		# shellcheck disable=SC2086 # the file list
 		timed_run "$dir/graf-incr.time" "$graf_index" --index "$dir/graf-incr.db" $files \
 			2>"$dir/graf-incr.err"
@@ -415,6 +418,7 @@ incremental_articles() {
 	while [ "$rep" -le "$reps" ]; do
 		cp "$dir/graf.db" "$dir/graf-incr.db"
 		rm -f "$dir/graf-incr.db-wal" "$dir/graf-incr.db-shm"
+		sync  # as in incremental()
 		timed_run "$dir/incr.time" "$graf_index" --index "$dir/graf-incr.db" "$dir/bbc" \
 			2>"$dir/incr.err"
 		record 1 graf art_incr_s "$wall"
