@@ -506,7 +506,8 @@ updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
 		if (!updateSeenBefore(u, ids.v[i]))
 			ids.v[unseen++] = ids.v[i];
 	/* in id order, as they were added: their rows are neighbours */
-	qsort(ids.v, unseen, sizeof *ids.v, updateCompareIds);
+	if (unseen > 1)
+		qsort(ids.v, unseen, sizeof *ids.v, updateCompareIds);
 	for (size_t i = 0; i < unseen && u->status == GRAF_STATUS_OK; i++)
 		updateDeleteArticle(u, ids.v[i], path);
 	free(ids.v);
