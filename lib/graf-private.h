@@ -98,6 +98,10 @@ enum {
 	GRAFI_TABLE_LAST
 };
 
+/* Buffers topk.c keeps between queries: the lists and candidates of one
+ * query (a list per word, the candidates, the headline lists). */
+#define GRAFI_TOPK_SCRATCH 8
+
 struct graf_index {
 	sqlite3 *db;                 /* the connection; tokenizer registered */
 	char *path;                  /* file name as given */
@@ -119,6 +123,11 @@ struct graf_index {
 		sqlite3_int64 version;       /* PRAGMA data_version it is of */
 		struct grafi_score_map *tombs[GRAFI_TABLE_LAST];
 		sqlite3_stmt *get;           /* a term's lists */
+		/* Buffers of past queries, kept for the next (topk.c:
+		 * topkScratchTake): a fresh page costs a fault, 10 us on
+		 * a virtual machine, more than decoding it. */
+		void *scratch[GRAFI_TOPK_SCRATCH];
+		size_t scratch_size[GRAFI_TOPK_SCRATCH];  /* bytes */
 	} topk;
 	fts5_tokenizer tokenizer_methods;
 	int readers;                 /* open queries sharing the read

@@ -456,6 +456,41 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/*
+ * The top-k search keeps its buffers from one query to the next (topk.c,
+ * topkScratchTake): queries of every shape, in an order that hands each
+ * one the dirty buffers of a different one, still give the exhaustive
+ * ranking, hit for hit.
+ */
+START_TEST(test_topk_reuses_buffers)
+{
+	static const char *const queries[] = {
+		"AI", "chips OR export OR controls", "export controls", "China -chips",
+		"Nvidia", "AI", "chips OR export OR controls", "the",
+	};
+	graf_search_options fast, full;
+
+	graf_search_options_init(&fast);
+	fast.limit = 3;
+	full = fast;
+	full.limit = 0;
+	full.exhaustive = 1;
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < sizeof queries / sizeof *queries; i++) {
+			Hits a = search(queries[i], &fast), b = search(queries[i], &full);
+
+			ck_assert_int_eq(a.n, b.n < 3 ? b.n : 3);
+			for (size_t j = 0; j < a.n; j++) {
+				ck_assert_str_eq(a.v[j].path, b.v[j].path);
+				ck_assert_int_eq(a.v[j].paragraph, b.v[j].paragraph);
+				ck_assert_double_eq_tol(a.v[j].score, b.v[j].score, 1e-9);
+			}
+			hitsFree(&a);
+			hitsFree(&b);
+		}
+}
+END_TEST
+
 START_TEST(test_unit_article)
 {
 	graf_search_options o;
@@ -1018,6 +1053,7 @@ search_suite(void)
 	tcase_add_test(core, test_spans_original_text);
 	tcase_add_test(core, test_limit_offset);
 	tcase_add_test(core, test_deterministic);
+	tcase_add_test(core, test_topk_reuses_buffers);
 	tcase_add_test(core, test_unit_article);
 	tcase_add_test(core, test_headline_length_norm);
 	tcase_add_test(core, test_match_any);
