@@ -11,7 +11,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <sys/mman.h>
 #ifdef HAVE_MALLOC_H
 #include <malloc.h>
 #endif
@@ -217,15 +216,13 @@ graf_cli_seconds(void)
  */
 #define CLI_PAGE_CACHE_PAGES 2560       /* 40 MiB: the 32 MiB cache and slack */
 #define CLI_PAGE_SIZE 16384             /* index.c's page size */
-#define CLI_HUGE_PAGE ((size_t)2 << 20)
 
 void
 graf_cli_prepare_writer(void)
 {
 	int header = 0;
-	size_t slot, bytes;
+	size_t slot, mapped;
 	void *block;
-	char *aligned;
 
 #if defined(HAVE_MALLOC_H) && defined(M_MMAP_THRESHOLD)
 	/* glibc: large blocks (read buffers, hash tables as they grow) from
@@ -238,18 +235,9 @@ graf_cli_prepare_writer(void)
 	if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK)
 		return;
 	slot = ((size_t)CLI_PAGE_SIZE + (size_t)header + 7) & ~(size_t)7;
-	bytes = slot * CLI_PAGE_CACHE_PAGES;
-	/* one huge page more, to start on a huge-page boundary */
-	block = mmap(NULL, bytes + CLI_HUGE_PAGE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (block == MAP_FAILED)
-		return;
-	aligned = (char *)(((uintptr_t)block + CLI_HUGE_PAGE - 1) & ~(uintptr_t)(CLI_HUGE_PAGE - 1));
-#ifdef MADV_HUGEPAGE
-	(void)madvise(aligned, bytes, MADV_HUGEPAGE);  /* advice: may be refused */
-#endif
+	block = grafi_huge_alloc(slot * CLI_PAGE_CACHE_PAGES, &mapped);
 	/* The block lives as long as the process: SQLite may use it to the end. */
-	if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, aligned, (int)slot, CLI_PAGE_CACHE_PAGES) !=
-	    SQLITE_OK)
-		munmap(block, bytes + CLI_HUGE_PAGE);
+	if (block && sqlite3_config(SQLITE_CONFIG_PAGECACHE, block, (int)slot,
+				    CLI_PAGE_CACHE_PAGES) != SQLITE_OK)
+		grafi_huge_free(block, mapped);
 }

@@ -850,6 +850,12 @@ bool grafi_utf8_valid(const char *s, size_t len);
  */
 char *grafi_cp1252_to_utf8(const char *s, size_t len, size_t *out_len);
 
+/* memory.c: SIZE bytes, zeroed, aligned to a huge page and advised for
+ * transparent huge pages; *MAPPED gets what to pass to grafi_huge_free().
+ * NULL where that is not possible (then use calloc()). */
+void *grafi_huge_alloc(size_t size, size_t *mapped);
+void grafi_huge_free(void *p, size_t mapped);
+
 /* 64-bit FNV-1a hash of DATA[0..LEN), continuing from H (GRAFI_HASH_INIT to
  * start): detects changed content, nothing more. */
 #define GRAFI_HASH_INIT 0xcbf29ce484222325ULL

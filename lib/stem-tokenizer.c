@@ -17,9 +17,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__linux__)
-#include <sys/mman.h>
-#endif
 
 #include <libstemmer.h>
 
@@ -81,7 +78,7 @@ typedef struct StemTokenizer {
 					  * NULL until the first word */
 	unsigned cache_sets;             /* STEM_CACHE_SMALL, then _SETS */
 	size_t cache_mapped;             /* bytes of CACHE mapped by
-					  * stemCacheMap(); 0: calloc()'ed */
+					  * grafi_huge_alloc(); 0: calloc()'ed */
 	unsigned misses;                 /* stems while the cache is small */
 } StemTokenizer;
 
@@ -140,59 +137,16 @@ graf_languages(void)
 	return (const char *const *)sb_stemmer_list();
 }
 
-#define STEM_HUGE_PAGE ((size_t)2 << 20)
-
-/*
- * The full cache, zeroed, in a huge page where the system gives them
- * (Linux transparent huge pages, "madvise" or "always" mode); NULL where it
- * cannot be mapped (calloc() then does).  *LEN gets the bytes mapped.
- *
- * Why: a new word lands on a page of the cache no other word touched, and
- * the 384 pages of 4 KiB each cost a fault when first written, 11 to 20 us
- * each on a virtual machine: 4 to 8 ms spread over the searches that
- * follow the switch to the full cache (a search that highlights a long
- * paragraph took 70 of them).  A huge page is one fault, about 0.2 ms.
- */
-static StemCacheSlot *
-stemCacheMap(size_t *len)
-{
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	size_t want = (size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS * sizeof(StemCacheSlot);
-	size_t size = (want + STEM_HUGE_PAGE - 1) / STEM_HUGE_PAGE * STEM_HUGE_PAGE;
-	size_t head;
-	char *p = mmap(NULL, size + STEM_HUGE_PAGE, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	/* a huge page must be aligned: keep the aligned SIZE bytes */
-	head = (STEM_HUGE_PAGE - (uintptr_t)p % STEM_HUGE_PAGE) % STEM_HUGE_PAGE;
-	if (head)
-		munmap(p, head);
-	munmap(p + head + size, STEM_HUGE_PAGE - head);
-	madvise(p + head, size, MADV_HUGEPAGE);  /* only advice: may fail */
-	*len = size;
-	return (StemCacheSlot *)(p + head);
-#else
-	*len = 0;
-	return NULL;
-#endif
-}
-
 /* Free TOK's cache, however it was allocated. */
 static void
 stemCacheFree(StemTokenizer *tok)
 {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-	if (tok->cache_mapped) {
-		munmap(tok->cache, tok->cache_mapped);
-		tok->cache = NULL;
-		tok->cache_mapped = 0;
-		return;
-	}
-#endif
-	free(tok->cache);
+	if (tok->cache_mapped)
+		grafi_huge_free(tok->cache, tok->cache_mapped);
+	else
+		free(tok->cache);
 	tok->cache = NULL;
+	tok->cache_mapped = 0;
 }
 
 /* xDelete: free a tokenizer instance.  Accepts NULL. */
@@ -371,7 +325,11 @@ stemCacheReady(StemTokenizer *tok)
 
 	if (tok->cache && (tok->cache_sets == STEM_CACHE_SETS || tok->misses < STEM_CACHE_GROW))
 		return true;
-	if (tok->cache && !(full = stemCacheMap(&mapped)))
+	/* The full cache is written all over: one huge page rather than
+	 * 384 faults of 10-20 us spread over the searches that follow (a
+	 * search highlighting a long paragraph took 70). */
+	if (tok->cache && !(full = grafi_huge_alloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS *
+							    sizeof *full, &mapped)))
 		full = calloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS, sizeof *full);
 	if (full) {
 		stemCacheFree(tok);
