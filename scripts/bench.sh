@@ -78,12 +78,14 @@ command -v sqlite3 >/dev/null || die "the sqlite3 shell is missing (apt-get inst
 # own start-up to every timed process.
 export LD_LIBRARY_PATH="$build/lib/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 program() {
-	if [ -x "$build/$(dirname "$1")/.libs/$(basename "$1")" ]; then
+	[ -x "$build/$1" ] || die "'$build/$1' is not built (run make bench)"
+	# A program linked to the shared libgraf is a libtool wrapper script,
+	# the binary itself in .libs (with static dependencies there is none).
+	if head -c 2 "$build/$1" | grep -q '#!' &&
+		[ -x "$build/$(dirname "$1")/.libs/$(basename "$1")" ]; then
 		echo "$build/$(dirname "$1")/.libs/$(basename "$1")"
-	elif [ -x "$build/$1" ]; then
-		echo "$build/$1"
 	else
-		die "'$build/$1' is not built (run make bench)"
+		echo "$build/$1"
 	fi
 }
 graf_index=$(program indexer/graf-index)

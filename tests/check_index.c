@@ -191,6 +191,26 @@ paragraphsOf(const char *path)
 	return n;
 }
 
+/* The paragraphs of the file PATH whose text differs from that of the same
+ * number in BEFORE (the file's old bytes): what an update must write. */
+static long
+changedParagraphs(const char *before, const char *path)
+{
+	size_t len;
+	char *data = ck_read_file(path, &len);
+	grafi_article a, b;
+	long n = 0;
+
+	ck_assert_int_eq(grafi_article_parse(before, strlen(before), &b), GRAFI_READ_OK);
+	ck_assert_int_eq(grafi_article_parse(data, len, &a), GRAFI_READ_OK);
+	for (size_t i = 0; i < a.n_paragraphs; i++)
+		n += i >= b.n_paragraphs || strcmp(a.paragraphs[i], b.paragraphs[i]) != 0;
+	grafi_article_release(&a);
+	grafi_article_release(&b);
+	free(data);
+	return n;
+}
+
 /* The article id of the file PATH in IDX (0: none). */
 static sqlite3_int64
 articleOf(graf_index *idx, const char *path)
@@ -434,7 +454,8 @@ START_TEST(test_edit_one)
 	Recorder r = { 0 };
 	graf_update_stats st;
 	sqlite3_int64 lines_id, blocks_id;
-	char *blocks_before, *blocks_after, *sql;
+	char *blocks_before, *blocks_after, *sql, *before;
+	size_t before_len;
 
 	updateOk(idx, NULL);
 	lines_id = articleOf(idx, lines_file);
@@ -447,13 +468,17 @@ START_TEST(test_edit_one)
 	ck_assert_int_eq(matchCount(idx, "zanzibar"), 0);
 
 	/* A word changes, and one paragraph is added. */
+	before = ck_read_file(lines_file, &before_len);
 	editFile(lines_file, "reinforced this message", "reinforced this Zanzibar message");
 	editFile(lines_file, "The Nasdaq Composite", "A new paragraph.\nThe Nasdaq Composite");
 	st = updateOk(idx, &r);
 	ck_assert_int_eq(st.updated, 1);
 	ck_assert_int_eq(st.unchanged, 1);
 	ck_assert_int_eq(st.added + st.removed + st.skipped, 0);
-	ck_assert_int_eq(st.paragraphs, paragraphsOf(lines_file));
+	/* written: the paragraphs from the first edit on, not those before */
+	ck_assert_int_eq(st.paragraphs, changedParagraphs(before, lines_file));
+	ck_assert_int_lt(st.paragraphs, paragraphsOf(lines_file));
+	free(before);
 	ck_assert_ptr_nonnull(strstr(r.changed, "updated "));
 	ck_assert_ptr_nonnull(strstr(strstr(r.changed, "updated "), lines_file));
 
@@ -467,6 +492,115 @@ START_TEST(test_edit_one)
 	free(blocks_before);
 	free(blocks_after);
 	sqlite3_free(sql);
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+/*
+ * Hits of QUERY in IDX (at most LIMIT; 0: all), through graf's own lists
+ * (the top-k search) or, with EXHAUSTIVE, through FTS5; *OUT gets
+ * "path:paragraph:score" of each, in order (malloc'ed).
+ */
+static long
+hitsOf(graf_index *idx, const char *query, long limit, int exhaustive, char **out)
+{
+	graf_search_options o;
+	graf_query *q = NULL;
+	const graf_hit *h;
+	sqlite3_str *str = sqlite3_str_new(NULL);
+	long n = 0;
+	char *s;
+
+	graf_search_options_init(&o);
+	o.limit = limit;
+	o.exhaustive = exhaustive;
+	ck_assert_int_eq(graf_query_run(idx, query, &o, &q), GRAF_STATUS_OK);
+	while ((h = graf_query_next(q)) != NULL) {
+		sqlite3_str_appendf(str, "%s:%ld:%.9f\n", h->path, h->paragraph, h->score);
+		n++;
+	}
+	graf_query_free(q);
+	s = sqlite3_str_finish(str);
+	*out = strdup(s ? s : "");
+	sqlite3_free(s);
+	return n;
+}
+
+/* The top-k search over graf's lists finds QUERY's best 5 hits as FTS5 does,
+ * and as many in all as there are: the number of hits. */
+static long
+searchCount(graf_index *idx, const char *query)
+{
+	char *fast, *full;
+	long n_fast = hitsOf(idx, query, 5, 0, &fast), n_full = hitsOf(idx, query, 0, 1, &full);
+	size_t prefix = 0;
+
+	for (long i = 0; i < n_fast; i++)
+		prefix += strcspn(full + prefix, "\n") + 1;
+	ck_assert_int_eq(n_fast, n_full < 5 ? n_full : 5);
+	ck_assert_msg(strncmp(fast, full, prefix) == 0, "top-k '%s' != exhaustive '%s'", fast, full);
+	free(fast);
+	free(full);
+	return n_full;
+}
+
+/* An edit inside one paragraph writes that paragraph only; the others keep
+ * their rows in FTS5 and in graf's lists, and searches see the edit. */
+START_TEST(test_edit_paragraph)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_stats st;
+	sqlite3_int64 id;
+	char *sql, *others_before, *others_after;
+
+	updateOk(idx, NULL);
+	id = articleOf(idx, blocks_file);
+	ck_assert_int_eq(matchCount(idx, "superpowers"), 1);
+	ck_assert_int_eq(matchCount(idx, "quokka"), 0);
+	/* "Navigating Between Superpowers" is neither the first paragraph
+	 * nor the last */
+	sql = sqlite3_mprintf("SELECT group_concat(rowid || ' ' || body, '|') FROM (SELECT rowid, "
+			      "body FROM para WHERE rowid >> %d = %lld AND body NOT LIKE "
+			      "'Navigating%%' ORDER BY rowid)",
+			      GRAFI_PARA_BITS, (long long)id);
+	others_before = queryText(idx, sql);
+	editFile(blocks_file, "Navigating Between Superpowers", "Navigating Between Quokkas");
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.updated, 1);
+	ck_assert_int_eq(st.paragraphs, 1);
+	ck_assert_int_eq(articleOf(idx, blocks_file), id);
+	ck_assert_int_eq(paraRowsOf(idx, id), paragraphsOf(blocks_file));
+	ck_assert_int_eq(matchCount(idx, "superpowers"), 0);
+	ck_assert_int_eq(matchCount(idx, "quokka"), 1);
+	others_after = queryText(idx, sql);
+	ck_assert_str_eq(others_before, others_after);
+	/* graf's own lists agree with FTS5, the kept rows and the new one */
+	ck_assert_int_eq(searchCount(idx, "quokkas"), 1);
+	ck_assert_int_eq(searchCount(idx, "superpowers"), 0);
+	ck_assert_int_eq(searchCount(idx, "huang"), matchCount(idx, "huang"));
+	free(others_before);
+	free(others_after);
+	sqlite3_free(sql);
+	free(dumpIndex(idx));
+	graf_index_close(idx);
+}
+END_TEST
+
+/* A new headline and the same paragraphs: only the headline is written. */
+START_TEST(test_edit_title)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	graf_update_stats st;
+
+	updateOk(idx, NULL);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM head WHERE head MATCH 'wombat'"), 0);
+	editFile(blocks_file, "Nvidia CEO Praises", "Nvidia CEO Praises Wombat and");
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.updated, 1);
+	ck_assert_int_eq(st.paragraphs, 0);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM head WHERE head MATCH 'wombat'"), 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM head WHERE head MATCH 'praises'"), 1);
 	free(dumpIndex(idx));
 	graf_index_close(idx);
 }
@@ -1478,6 +1612,8 @@ index_suite(void)
 	tcase_add_test(core, test_unchanged);
 	tcase_add_test(core, test_touched);
 	tcase_add_test(core, test_edit_one);
+	tcase_add_test(core, test_edit_paragraph);
+	tcase_add_test(core, test_edit_title);
 	tcase_add_test(core, test_delete_one);
 	tcase_add_test(core, test_add_one);
 	tcase_add_test(core, test_other_roots_kept);
