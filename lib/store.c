@@ -74,6 +74,8 @@ enum { STORE_RAW = 0, STORE_PACKED = 1 };
 struct grafi_store {
 	graf_index *idx;
 	sqlite3_int64 dict_id;       /* 0: none yet */
+	sqlite3_int64 dict_stored;   /* the index's dictionary, loaded at the
+				      * first paragraph (0: none, or loaded) */
 	ZSTD_CDict *cdict;
 	ZSTD_CCtx *cctx;
 	/* samples, while there is no dictionary */
@@ -153,12 +155,14 @@ grafi_store_begin(graf_index *idx, grafi_store **out)
 	if (!s)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
 	s->idx = idx;
-	rc = sqlite3_prepare_v2(idx->db, "SELECT id, dict FROM zdict ORDER BY id DESC LIMIT 1", -1,
-				&stmt, NULL);
+	/* Only its id: building the compression tables (level 3: 1.3 MB
+	 * of hash tables, cleared) is left to the first paragraph, which an
+	 * update of unchanged files never writes. */
+	rc = sqlite3_prepare_v2(idx->db, "SELECT id FROM zdict ORDER BY id DESC LIMIT 1", -1, &stmt,
+				NULL);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		rc = storeUseDict(s, sqlite3_column_int64(stmt, 0), sqlite3_column_blob(stmt, 1),
-				  (size_t)sqlite3_column_bytes(stmt, 1))
-			     ? SQLITE_OK : SQLITE_NOMEM;
+		s->dict_stored = sqlite3_column_int64(stmt, 0);
+		rc = SQLITE_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SQLITE_OK;
 	}
@@ -207,12 +211,42 @@ storeSample(grafi_store *s, const char *text, size_t len)
 	return true;
 }
 
+/* Load the dictionary the index had when S began, if not yet done. */
+static graf_status_t
+storeLoadStored(grafi_store *s)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = sqlite3_prepare_v2(s->idx->db, "SELECT dict FROM zdict WHERE id = ?1", -1, &stmt,
+				    NULL);
+
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_int64(stmt, 1, s->dict_stored);
+		rc = sqlite3_step(stmt);
+	}
+	if (rc == SQLITE_ROW)
+		rc = storeUseDict(s, s->dict_stored, sqlite3_column_blob(stmt, 0),
+				  (size_t)sqlite3_column_bytes(stmt, 0))
+			     ? SQLITE_OK : SQLITE_NOMEM;
+	else if (rc == SQLITE_DONE)
+		rc = SQLITE_CORRUPT;  /* its row was there when S began */
+	sqlite3_finalize(stmt);
+	s->dict_stored = 0;
+	return rc == SQLITE_OK ? GRAF_STATUS_OK
+			       : grafi_sqlite_error(s->idx, rc, "cannot read the text dictionary");
+}
+
 graf_status_t
 grafi_store_put(grafi_store *s, sqlite3_int64 row, const char *text, size_t len)
 {
 	size_t n;
 	int rc;
 
+	if (s->dict_stored) {
+		graf_status_t st = storeLoadStored(s);
+
+		if (st != GRAF_STATUS_OK)
+			return st;
+	}
 	if (!s->cdict && !s->no_training) {
 		/* No dictionary yet: keep a sample; with enough, make one now,
 		 * so that few rows are written raw and then rewritten (a
@@ -409,7 +443,7 @@ grafi_store_checkpoint(grafi_store *s, bool last)
 		return GRAF_STATUS_OK;
 	s->dict_in_file = false;
 	/* A small index: train on what there is, if that is enough. */
-	if (last && !s->cdict && !s->no_training &&
+	if (last && !s->cdict && !s->dict_stored && !s->no_training &&
 	    s->sample_bytes >= (size_t)STORE_MIN_SAMPLE_BYTES)
 		return storeTrain(s);
 	return GRAF_STATUS_OK;

@@ -1003,6 +1003,17 @@ START_TEST(test_store)
 	ck_assert_int_eq(matchCount(idx, "marka7p3v1"), 1);
 	storeAssertText(idx, 7, 3, 1);
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 1);
+	/* packed with the index's dictionary, which this run loaded for it */
+	{
+		char *a7 = ck_printf("%s/made/a0007.txt", corpus);
+		char *sql = sqlite3_mprintf("SELECT count(*) FROM para_text WHERE id >> %d = %lld "
+					    "AND z >= x'01'", GRAFI_PARA_BITS,
+					    (long long)articleOf(idx, a7));
+
+		ck_assert_int_eq(queryInt(idx, sql), 10);
+		sqlite3_free(sql);
+		free(a7);
+	}
 	ck_assert_int_eq(graf_index_check(idx, NULL, NULL, &problems), GRAF_STATUS_OK);
 	ck_assert_int_eq(problems, 0);
 	free(made);

@@ -179,8 +179,16 @@ done
 make_articles news/added 50 quokka
 
 # The expected result: the same update, uninterrupted, on a copy.
+# Timed three times, the fastest kept: a run slowed by other work on the
+# machine would put the kills after the end of the faster runs they stop.
 cp idx.db probe-b.db
 timed_run update_ms -q -i probe-b.db news news2
+for i in 1 2; do
+	cp idx.db probe-t.db
+	rm -f probe-t.db-wal probe-t.db-shm
+	timed_run t_ms -q -i probe-t.db news news2
+	[ "$t_ms" -lt "$update_ms" ] && update_ms=$t_ms
+done
 check probe-b.db
 state probe-b.db state-b
 cmp -s state-a state-b && fail "the update changed no answer"
