@@ -207,15 +207,16 @@ graf_cli_seconds(void)
 }
 
 /*
- * The page cache of a writing connection (index.c: 32 MiB of 16 KiB pages)
+ * The page cache of a writing connection (GRAFI_WRITER_CACHE_KIB of
+ * GRAFI_PAGE_SIZE pages)
  * holds every page a transaction changes, each copied out of the mapped
  * file into a buffer of its own; on a virtual machine every first touch of
  * those buffers is a page fault that costs as much as copying the page.  A
  * 1% update of the news index took 10,900 faults, 6,500 of them here; with
  * one block advised for huge pages it takes 4,400, and 15% less time.
  */
-#define CLI_PAGE_CACHE_PAGES 2560       /* 40 MiB: the 32 MiB cache and slack */
-#define CLI_PAGE_SIZE 16384             /* index.c's page size */
+/* The cache's pages and a quarter more, for other connections' pages */
+#define CLI_PAGE_CACHE_PAGES (GRAFI_WRITER_CACHE_KIB * 1024 / GRAFI_PAGE_SIZE * 5 / 4)
 
 void
 graf_cli_prepare_writer(void)
@@ -234,7 +235,7 @@ graf_cli_prepare_writer(void)
 #endif
 	if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &header) != SQLITE_OK)
 		return;
-	slot = ((size_t)CLI_PAGE_SIZE + (size_t)header + 7) & ~(size_t)7;
+	slot = ((size_t)GRAFI_PAGE_SIZE + (size_t)header + 7) & ~(size_t)7;
 	block = grafi_huge_alloc(slot * CLI_PAGE_CACHE_PAGES, &mapped);
 	/* The block lives as long as the process: SQLite may use it to the end. */
 	if (block && sqlite3_config(SQLITE_CONFIG_PAGECACHE, block, (int)slot,

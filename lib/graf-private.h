@@ -41,6 +41,13 @@
 /* GRAFI_PARA_BITS as SQL text, for the statements that split rowids. */
 #define GRAFI_PARA_BITS_SQL "24"
 #define GRAFI_MAX_PARAGRAPHS_SQL "16777215"
+/* A new index's page size, and a writer's page cache (index.c sets both;
+ * graf_cli_prepare_writer() sizes its block for that cache). */
+#define GRAFI_PAGE_SIZE 16384
+#define GRAFI_WRITER_CACHE_KIB 32768
+/* An integer macro as SQL text. */
+#define GRAFI_SQL_INT(x) GRAFI_SQL_INT_(x)
+#define GRAFI_SQL_INT_(x) #x
 #define GRAFI_ROWID(article, para) (((sqlite3_int64)(article) << GRAFI_PARA_BITS) | (para))
 #define GRAFI_ROWID_ARTICLE(rowid) ((sqlite3_int64)(rowid) >> GRAFI_PARA_BITS)
 #define GRAFI_ROWID_PARA(rowid) ((long)((rowid) & GRAFI_MAX_PARAGRAPHS))
@@ -851,8 +858,9 @@ bool grafi_utf8_valid(const char *s, size_t len);
 char *grafi_cp1252_to_utf8(const char *s, size_t len, size_t *out_len);
 
 /* memory.c: SIZE bytes, zeroed, aligned to a huge page and advised for
- * transparent huge pages; *MAPPED gets what to pass to grafi_huge_free().
- * NULL where that is not possible (then use calloc()). */
+ * transparent huge pages where the system has them, else from calloc();
+ * *MAPPED gets what to pass to grafi_huge_free() with it.  NULL when out of
+ * memory. */
 void *grafi_huge_alloc(size_t size, size_t *mapped);
 void grafi_huge_free(void *p, size_t mapped);
 

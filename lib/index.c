@@ -380,7 +380,8 @@ indexConnect(graf_index *idx, const char *path, bool immutable)
 		 * calls of the 4 KiB default for FTS5's large segment blobs.  A
 		 * 32 MiB page cache keeps FTS5's segment merges in memory
 		 * (bounded, whatever the corpus). */
-		st = grafi_exec(idx, "PRAGMA page_size = 16384; PRAGMA cache_size = -32768",
+		st = grafi_exec(idx, "PRAGMA page_size = " GRAFI_SQL_INT(GRAFI_PAGE_SIZE) ";"
+				" PRAGMA cache_size = -" GRAFI_SQL_INT(GRAFI_WRITER_CACHE_KIB),
 				"cannot open index");
 		if (st == GRAF_STATUS_BAD_INDEX)
 			st = indexRefuse(idx);

@@ -22,15 +22,17 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-void *
-grafi_huge_alloc(size_t size, size_t *mapped)
+/* SIZE bytes mapped on their own, aligned and advised for huge pages
+ * (*MAPPED: the length mapped); NULL where the system has no such advice
+ * or the mapping fails. */
+static void *
+hugeMap(size_t size, size_t *mapped)
 {
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
 	size_t len = (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, head;
 	char *p;
 
-	*mapped = 0;
-	if (size == 0 || len < size)
+	if (len < size)
 		return NULL;
 	/* one huge page more, to cut an aligned LEN out of the mapping */
 	p = mmap(NULL, len + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -45,19 +47,31 @@ grafi_huge_alloc(size_t size, size_t *mapped)
 	return p + head;
 #else
 	(void)size;
-	*mapped = 0;
+	(void)mapped;
 	return NULL;
 #endif
+}
+
+void *
+grafi_huge_alloc(size_t size, size_t *mapped)
+{
+	void *p;
+
+	*mapped = 0;
+	if (size == 0)
+		return NULL;
+	p = hugeMap(size, mapped);
+	return p ? p : calloc(1, size);  /* else ordinary pages */
 }
 
 void
 grafi_huge_free(void *p, size_t mapped)
 {
 #if defined(__linux__)
-	if (p && mapped)
+	if (p && mapped) {
 		munmap(p, mapped);
-#else
-	(void)p;
-	(void)mapped;
+		return;
+	}
 #endif
+	free(p);
 }

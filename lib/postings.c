@@ -609,6 +609,20 @@ postWriteList(sqlite3_stmt *put, int table, const void *term, int term_len, sqli
 	return rc;
 }
 
+/* Step STMT once, bound to TABLE and PT's term as ?1 and ?2 (the caller
+ * binds the rest). */
+static int
+postRunTerm(sqlite3_stmt *stmt, int table, const PostTerm *pt)
+{
+	int rc;
+
+	sqlite3_bind_int(stmt, 1, table);
+	sqlite3_bind_blob(stmt, 2, pt->term, pt->len, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
 /* Add the document-frequency changes of TABLE's terms to post_df. */
 static int
 postWriteFrequencies(grafi_postings *p, int table)
@@ -621,20 +635,10 @@ postWriteFrequencies(grafi_postings *p, int table)
 
 		if (!pt || pt->df_delta == 0)
 			continue;
-		sqlite3_bind_int(p->put_df, 1, table);
-		sqlite3_bind_blob(p->put_df, 2, pt->term, pt->len, SQLITE_STATIC);
 		sqlite3_bind_int64(p->put_df, 3, pt->df_delta);
-		rc = sqlite3_step(p->put_df);
-		sqlite3_reset(p->put_df);
-		rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		if (rc == SQLITE_OK && pt->df_delta < 0) {
-			/* the term may be gone from every row */
-			sqlite3_bind_int(p->drop_df, 1, table);
-			sqlite3_bind_blob(p->drop_df, 2, pt->term, pt->len, SQLITE_STATIC);
-			rc = sqlite3_step(p->drop_df);
-			sqlite3_reset(p->drop_df);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
-		}
+		rc = postRunTerm(p->put_df, table, pt);
+		if (rc == SQLITE_OK && pt->df_delta < 0)
+			rc = postRunTerm(p->drop_df, table, pt);  /* gone from every row? */
 		pt->df_delta = 0;
 	}
 	return rc;

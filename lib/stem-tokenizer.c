@@ -141,10 +141,7 @@ graf_languages(void)
 static void
 stemCacheFree(StemTokenizer *tok)
 {
-	if (tok->cache_mapped)
-		grafi_huge_free(tok->cache, tok->cache_mapped);
-	else
-		free(tok->cache);
+	grafi_huge_free(tok->cache, tok->cache_mapped);
 	tok->cache = NULL;
 	tok->cache_mapped = 0;
 }
@@ -320,31 +317,29 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 static bool
 stemCacheReady(StemTokenizer *tok)
 {
-	StemCacheSlot *full = NULL;
-	size_t mapped = 0;
+	StemCacheSlot *full;
+	size_t mapped;
 
-	if (tok->cache && (tok->cache_sets == STEM_CACHE_SETS || tok->misses < STEM_CACHE_GROW))
+	if (!tok->cache) {
+		tok->cache = calloc((size_t)STEM_CACHE_SMALL * STEM_CACHE_WAYS, sizeof *tok->cache);
+		tok->cache_sets = STEM_CACHE_SMALL;
+		return tok->cache != NULL;
+	}
+	if (tok->cache_sets == STEM_CACHE_SETS || tok->misses < STEM_CACHE_GROW)
 		return true;
 	/* The full cache is written all over: one huge page rather than
 	 * 384 faults of 10-20 us spread over the searches that follow (a
 	 * search highlighting a long paragraph took 70). */
-	if (tok->cache && !(full = grafi_huge_alloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS *
-							    sizeof *full, &mapped)))
-		full = calloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS, sizeof *full);
-	if (full) {
-		stemCacheFree(tok);
-		tok->cache = full;
-		tok->cache_mapped = mapped;
-		tok->cache_sets = STEM_CACHE_SETS;
-		return true;
-	}
-	if (tok->cache) {                /* no memory: keep the small one */
+	full = grafi_huge_alloc((size_t)STEM_CACHE_SETS * STEM_CACHE_WAYS * sizeof *full, &mapped);
+	if (!full) {                     /* no memory: keep the small one */
 		tok->misses = 0;
 		return true;
 	}
-	tok->cache = calloc((size_t)STEM_CACHE_SMALL * STEM_CACHE_WAYS, sizeof *tok->cache);
-	tok->cache_sets = STEM_CACHE_SMALL;
-	return tok->cache != NULL;
+	stemCacheFree(tok);
+	tok->cache = full;
+	tok->cache_mapped = mapped;
+	tok->cache_sets = STEM_CACHE_SETS;
+	return true;
 }
 
 /* xTokenize: run the parent over TEXT with stemToken() in between. */

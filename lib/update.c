@@ -242,11 +242,19 @@ updateWarn(Update *u, const char *path, const char *message)
 		u->opt->warning(u->opt->ctx, path, message);
 }
 
+/* True if the caller wants each unchanged article named (else they are
+ * only counted, without reading their ids). */
+static bool
+updateReportsUnchanged(const Update *u)
+{
+	return u->opt && u->opt->change && u->opt->report_unchanged;
+}
+
 static void
 updateReport(Update *u, graf_change_t change, const char *path, const char *docid)
 {
 	if (u->opt && u->opt->change &&
-	    (change != GRAF_CHANGE_UNCHANGED || u->opt->report_unchanged))
+	    (change != GRAF_CHANGE_UNCHANGED || updateReportsUnchanged(u)))
 		u->opt->change(u->opt->ctx, change, path, docid);
 }
 
@@ -709,7 +717,7 @@ updateKnown(void *ctx, const char *raw, size_t len)
 	u->docs++;
 	updateSeen(u, id);
 	u->stats->unchanged++;
-	if (u->opt && u->opt->change && u->opt->report_unchanged) {
+	if (updateReportsUnchanged(u)) {
 		sqlite3_stmt *get = updateBindId(u, STMT_ARTICLE_DOCID, id);
 		int rc = sqlite3_step(get);
 		const char *docid = rc == SQLITE_ROW ? grafi_column_text(get, 0) : NULL;
@@ -1065,8 +1073,7 @@ updateKeepSource(Update *u, sqlite3_int64 source_id)
 	updateSourceSeen(u, source_id);
 	if (u->status != GRAF_STATUS_OK)
 		return;
-	if (!(u->opt && u->opt->change && u->opt->report_unchanged)) {
-		/* nobody asked for their ids: count them */
+	if (!updateReportsUnchanged(u)) {
 		if (!u->counts)
 			updateLoadCounts(u);
 		if (u->counts)
