@@ -60,7 +60,7 @@ static void
 checkPages(Check *c)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(c->idx->db, "PRAGMA integrity_check(100)", -1, &stmt, NULL);
+	int rc = grafi_prepare(c->idx->db, "PRAGMA integrity_check(100)", 0, &stmt);
 
 	while (rc == SQLITE_OK) {
 		const char *row;
@@ -101,7 +101,7 @@ static void
 checkCount(Check *c, const char *sql, const char *what)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(c->idx->db, sql, -1, &stmt, NULL);
+	int rc = grafi_prepare(c->idx->db, sql, 0, &stmt);
 	char msg[600];
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {

@@ -144,6 +144,17 @@ struct graf_index {
 };
 
 /*
+ * Prepare graf's own statement SQL on DB (an index's connection) with
+ * sqlite3_prepare_v3()'s FLAGS.  graf's SQL is fixed and matches its
+ * schema, so SQLITE_ERROR here ("no such table", or FTS5's "parse error in
+ * tokenize directive" when corruption hit the schema's text) means the
+ * index is damaged: it is returned as SQLITE_CORRUPT, which
+ * grafi_sqlite_error() words as a damaged index with the advice to
+ * rebuild, keeping SQLite's message.
+ */
+int grafi_prepare(sqlite3 *db, const char *sql, unsigned flags, sqlite3_stmt **out);
+
+/*
  * A prepared statement of the static text SQL: one kept by IDX from an
  * earlier query when there is one free, else a new one.  Give it back with
  * grafi_stmt_give() (never finalize it).  Preparing costs more than many a

@@ -141,7 +141,7 @@ static graf_status_t
 indexQueryInt(graf_index *idx, const char *sql, sqlite3_int64 *out)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+	int rc = grafi_prepare(idx->db, sql, 0, &stmt);
 
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(stmt);
@@ -259,24 +259,19 @@ indexCheck(graf_index *idx, const char *language)
 				   "rebuild it with graf-index --rebuild",
 				   idx->path, (long long)version, GRAFI_SCHEMA_VERSION);
 
-	rc = sqlite3_prepare_v2(idx->db, "SELECT value FROM meta WHERE key = 'language'",
-				-1, &stmt, NULL);
+	rc = grafi_prepare(idx->db, "SELECT value FROM meta WHERE key = 'language'", 0, &stmt);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const char *stored = grafi_column_text(stmt, 0);
 
 		idx->language = stored ? strdup(stored) : NULL;
 		rc = idx->language ? SQLITE_OK : SQLITE_NOMEM;
 	} else if (rc == SQLITE_DONE) {
-		rc = SQLITE_CORRUPT;
+		sqlite3_finalize(stmt);
+		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
+				   "index '%s' is damaged (no language in its settings); "
+				   "rebuild it with graf-index --rebuild", idx->path);
 	}
 	sqlite3_finalize(stmt);
-	if ((rc & 0xff) == SQLITE_ERROR || rc == SQLITE_CORRUPT)
-		/* A graf index (its application_id says so) without its meta
-		 * table, or without the language in it. */
-		return grafi_error(idx, GRAF_STATUS_BAD_INDEX,
-				   "index '%s' is damaged (%s); rebuild it with graf-index --rebuild",
-				   idx->path, rc == SQLITE_ERROR ? sqlite3_errmsg(idx->db)
-								 : "no language in its settings");
 	if (rc != SQLITE_OK)
 		return grafi_sqlite_error(idx, rc, "cannot read index settings");
 	if (!grafi_language_known(idx->language))
@@ -578,6 +573,14 @@ graf_index_interrupt(graf_index *idx)
 }
 
 int
+grafi_prepare(sqlite3 *db, const char *sql, unsigned flags, sqlite3_stmt **out)
+{
+	int rc = sqlite3_prepare_v3(db, sql, -1, flags, out, NULL);
+
+	return (rc & 0xff) == SQLITE_ERROR ? SQLITE_CORRUPT : rc;
+}
+
+int
 grafi_stmt_take(graf_index *idx, const char *sql, sqlite3_stmt **out)
 {
 	size_t n = sizeof idx->stmts / sizeof idx->stmts[0];
@@ -588,7 +591,7 @@ grafi_stmt_take(graf_index *idx, const char *sql, sqlite3_stmt **out)
 			idx->stmts[i].stmt = NULL;
 			return SQLITE_OK;
 		}
-	return sqlite3_prepare_v3(idx->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL);
+	return grafi_prepare(idx->db, sql, SQLITE_PREPARE_PERSISTENT, out);
 }
 
 void

@@ -740,11 +740,9 @@ grafi_postings_begin(graf_index *idx, grafi_postings **out)
 	p->flush_bytes = getenv("GRAF_DEBUG_POSTINGS_BYTES")
 				 ? (size_t)strtoul(getenv("GRAF_DEBUG_POSTINGS_BYTES"), NULL, 10)
 				 : (size_t)POST_FLUSH_BYTES;
-	rc = sqlite3_prepare_v2(idx->db,
-				"SELECT coalesce(max(id), 0) + 1, "
+	rc = grafi_prepare(idx->db, "SELECT coalesce(max(id), 0) + 1, "
 				"(SELECT count(*) FROM post_seg WHERE tbl = 0), "
-				"(SELECT count(*) FROM post_seg WHERE tbl = 1) FROM post_seg",
-				-1, &stmt, NULL);
+				"(SELECT count(*) FROM post_seg WHERE tbl = 1) FROM post_seg", 0, &stmt);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		p->tomb_seg = sqlite3_column_int64(stmt, 0);
 		p->table[GRAFI_TABLE_PARA].empty_at_start = sqlite3_column_int64(stmt, 1) == 0;
@@ -756,18 +754,18 @@ grafi_postings_begin(graf_index *idx, grafi_postings **out)
 				p->table[GRAFI_TABLE_HEAD].empty_at_start)) {
 		rc = sqlite3_exec(idx->db, spill_sql, NULL, NULL, NULL);
 		if (rc == SQLITE_OK)
-			rc = sqlite3_prepare_v2(idx->db, put_spill_sql, -1, &p->put_spill, NULL);
+			rc = grafi_prepare(idx->db, put_spill_sql, 0, &p->put_spill);
 	}
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, put_post_sql, -1, &p->put_post, NULL);
+		rc = grafi_prepare(idx->db, put_post_sql, 0, &p->put_post);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, put_seg_sql, -1, &p->put_seg, NULL);
+		rc = grafi_prepare(idx->db, put_seg_sql, 0, &p->put_seg);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, put_tomb_sql, -1, &p->put_tomb, NULL);
+		rc = grafi_prepare(idx->db, put_tomb_sql, 0, &p->put_tomb);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, put_df_sql, -1, &p->put_df, NULL);
+		rc = grafi_prepare(idx->db, put_df_sql, 0, &p->put_df);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, drop_df_sql, -1, &p->drop_df, NULL);
+		rc = grafi_prepare(idx->db, drop_df_sql, 0, &p->drop_df);
 	if (rc != SQLITE_OK) {
 		grafi_postings_free(p);
 		return grafi_sqlite_error(idx, rc, "cannot prepare postings");
@@ -859,8 +857,7 @@ postLoadTombs(graf_index *idx, int table, grafi_score_map **out)
 	*out = NULL;
 	if (!m)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
-	rc = sqlite3_prepare_v2(idx->db, "SELECT row, seg FROM post_tomb WHERE tbl = ?1", -1, &stmt,
-				NULL);
+	rc = grafi_prepare(idx->db, "SELECT row, seg FROM post_tomb WHERE tbl = ?1", 0, &stmt);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(stmt, 1, table);
 		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
@@ -940,11 +937,11 @@ postMergeTable(grafi_postings *p, int table, bool spill)
 	seg = sqlite3_last_insert_rowid(idx->db);
 	below = spill ? INT64_MAX : seg;
 	if (rc == SQLITE_DONE)
-		rc = sqlite3_prepare_v2(idx->db, merge_sql[spill].terms, -1, &terms, NULL);
+		rc = grafi_prepare(idx->db, merge_sql[spill].terms, 0, &terms);
 	else if (rc == SQLITE_ROW)
 		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, merge_sql[spill].lists, -1, &lists, NULL);
+		rc = grafi_prepare(idx->db, merge_sql[spill].lists, 0, &lists);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(terms, 1, table);
 		sqlite3_bind_int64(terms, 2, below);
@@ -989,7 +986,7 @@ postMergeTable(grafi_postings *p, int table, bool spill)
 	sqlite3_finalize(terms);
 	sqlite3_finalize(lists);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, merge_sql[spill].del, -1, &del, NULL);
+		rc = grafi_prepare(idx->db, merge_sql[spill].del, 0, &del);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int(del, 1, table);
 		sqlite3_bind_int64(del, 2, below);
@@ -1033,8 +1030,7 @@ grafi_postings_finish(grafi_postings *p)
 		st = postFlushTable(p, t, false);
 		if (st != GRAF_STATUS_OK)
 			break;
-		rc = sqlite3_prepare_v2(p->idx->db, "SELECT count(*) FROM post_seg WHERE tbl = ?1", -1,
-					&count, NULL);
+		rc = grafi_prepare(p->idx->db, "SELECT count(*) FROM post_seg WHERE tbl = ?1", 0, &count);
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_int(count, 1, t);
 			if ((rc = sqlite3_step(count)) == SQLITE_ROW) {

@@ -629,7 +629,7 @@ queryScoreTitles(graf_query *q)
 	q->titles = grafi_score_map_new();
 	if (!q->titles)
 		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
-	rc = sqlite3_prepare_v2(q->idx->db, title_scores_sql, -1, &stmt, NULL);
+	rc = grafi_prepare(q->idx->db, title_scores_sql, 0, &stmt);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_text(stmt, 1, q->cq.any_match, -1, SQLITE_STATIC);
 		grafi_rank_bind(stmt, 2, &head_model);
@@ -688,9 +688,9 @@ queryFeedbackDocs(graf_query *q, grafi_fb_doc *docs, size_t *n_docs, sqlite3_int
 	int rc;
 
 	model.rows_seen = n_rows;
-	rc = sqlite3_prepare_v2(q->idx->db, query_sql[queryKind(&q->cq)].rank, -1, &rank, NULL);
+	rc = grafi_prepare(q->idx->db, query_sql[queryKind(&q->cq)].rank, 0, &rank);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(q->idx->db, text_sql_plain, -1, &text, NULL);
+		rc = grafi_prepare(q->idx->db, text_sql_plain, 0, &text);
 	if (rc == SQLITE_OK) {
 		queryBindExpressions(rank, &q->cq);
 		sqlite3_bind_int64(rank, 3, q->opts.rank.fb_docs);
@@ -999,7 +999,7 @@ graf_query_count(graf_index *idx, const char *query, const graf_search_options *
 	st = grafi_query_compile(idx, query, o.match, &cq);
 	if (st != GRAF_STATUS_OK)
 		return st;
-	rc = sqlite3_prepare_v2(idx->db, query_sql[queryKind(&cq)].count[o.unit], -1, &stmt, NULL);
+	rc = grafi_prepare(idx->db, query_sql[queryKind(&cq)].count[o.unit], 0, &stmt);
 	if (rc == SQLITE_OK) {
 		queryBindExpressions(stmt, &cq);
 		rc = sqlite3_step(stmt);

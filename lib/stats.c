@@ -53,8 +53,7 @@ statsPrepare(graf_index *idx)
 	if (idx->vocab[0][0])
 		return SQLITE_OK;
 	for (int k = 0; rc == SQLITE_OK && k < 2; k++)
-		rc = sqlite3_prepare_v3(idx->db, df_sql[k], -1, SQLITE_PREPARE_PERSISTENT,
-					&idx->vocab[0][k], NULL);
+		rc = grafi_prepare(idx->db, df_sql[k], SQLITE_PREPARE_PERSISTENT, &idx->vocab[0][k]);
 	if (rc != SQLITE_OK)
 		grafi_stats_release(idx);
 	return rc;
@@ -130,7 +129,7 @@ grafi_stats_totals(graf_index *idx, int table, sqlite3_int64 *n_rows, sqlite3_in
 
 	snprintf(sql, sizeof sql, "SELECT block FROM %s_data WHERE id = 1", table_name[table]);
 	*n_rows = *n_tokens = 0;
-	rc = sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL);
+	rc = grafi_prepare(idx->db, sql, 0, &stmt);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		const unsigned char *p = sqlite3_column_blob(stmt, 0);
 		int n = sqlite3_column_bytes(stmt, 0), k;

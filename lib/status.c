@@ -91,9 +91,12 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 {
 	graf_status_t status = grafi_status_from_sqlite(rc);
 	/* RC may be graf's own verdict (SQLITE_CORRUPT for a paragraph without
-	 * its article) on a connection whose last error is "not an error". */
-	const char *why = (sqlite3_errcode(idx->db) & 0xff) == (rc & 0xff) ? sqlite3_errmsg(idx->db)
-									  : sqlite3_errstr(rc);
+	 * its article) on a connection whose last error is "not an error";
+	 * or grafi_prepare()'s, on SQLite's SQLITE_ERROR with the cause. */
+	int last = sqlite3_errcode(idx->db) & 0xff;
+	const char *why = last == (rc & 0xff) || (rc == SQLITE_CORRUPT && last == SQLITE_ERROR)
+				  ? sqlite3_errmsg(idx->db)
+				  : sqlite3_errstr(rc);
 
 	if (status == GRAF_STATUS_OK)
 		return status;

@@ -158,8 +158,7 @@ grafi_store_begin(graf_index *idx, grafi_store **out)
 	/* Only its id: building the compression tables (level 3: 1.3 MB
 	 * of hash tables, cleared) is left to the first paragraph, which an
 	 * update of unchanged files never writes. */
-	rc = sqlite3_prepare_v2(idx->db, "SELECT id FROM zdict ORDER BY id DESC LIMIT 1", -1, &stmt,
-				NULL);
+	rc = grafi_prepare(idx->db, "SELECT id FROM zdict ORDER BY id DESC LIMIT 1", 0, &stmt);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		s->dict_stored = sqlite3_column_int64(stmt, 0);
 		rc = SQLITE_OK;
@@ -168,11 +167,9 @@ grafi_store_begin(graf_index *idx, grafi_store **out)
 	}
 	sqlite3_finalize(stmt);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, "INSERT OR REPLACE INTO para_text(id, z) VALUES(?1, ?2)",
-					-1, &s->put, NULL);
+		rc = grafi_prepare(idx->db, "INSERT OR REPLACE INTO para_text(id, z) VALUES(?1, ?2)", 0, &s->put);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, "DELETE FROM para_text WHERE id BETWEEN ?1 AND ?2", -1,
-					&s->del, NULL);
+		rc = grafi_prepare(idx->db, "DELETE FROM para_text WHERE id BETWEEN ?1 AND ?2", 0, &s->del);
 	if (rc != SQLITE_OK) {
 		grafi_store_free(s);
 		return grafi_sqlite_error(idx, rc, "cannot prepare the text store");
@@ -216,8 +213,7 @@ static graf_status_t
 storeLoadStored(grafi_store *s)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(s->idx->db, "SELECT dict FROM zdict WHERE id = ?1", -1, &stmt,
-				    NULL);
+	int rc = grafi_prepare(s->idx->db, "SELECT dict FROM zdict WHERE id = ?1", 0, &stmt);
 
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_int64(stmt, 1, s->dict_stored);
@@ -296,8 +292,7 @@ storeRawRows(sqlite3 *db, sqlite3_int64 **out, size_t *n)
 
 	*out = NULL;
 	*n = 0;
-	rc = sqlite3_prepare_v2(db, "SELECT id FROM para_text WHERE z < x'01' ORDER BY id", -1, &stmt,
-				NULL);
+	rc = grafi_prepare(db, "SELECT id FROM para_text WHERE z < x'01' ORDER BY id", 0, &stmt);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		if (*n == cap) {
 			size_t ncap = cap ? cap * 2 : 1024;
@@ -402,7 +397,7 @@ storeTrain(grafi_store *s)
 		s->no_training = true;
 		return GRAF_STATUS_OK;
 	}
-	rc = sqlite3_prepare_v2(idx->db, "INSERT INTO zdict(dict) VALUES(?1)", -1, &add, NULL);
+	rc = grafi_prepare(idx->db, "INSERT INTO zdict(dict) VALUES(?1)", 0, &add);
 	if (rc == SQLITE_OK) {
 		sqlite3_bind_blob(add, 1, dict, (int)len, SQLITE_STATIC);
 		rc = sqlite3_step(add);
@@ -416,8 +411,7 @@ storeTrain(grafi_store *s)
 	if (rc == SQLITE_OK)
 		rc = storeRawRows(idx->db, &raw, &n_raw);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(idx->db, "SELECT z FROM para_text WHERE id = ?1", -1, &get,
-					NULL);
+		rc = grafi_prepare(idx->db, "SELECT z FROM para_text WHERE id = ?1", 0, &get);
 	for (size_t i = 0; i < n_raw && rc == SQLITE_OK; i++)
 		rc = storeRepack(s, get, raw[i]);
 	sqlite3_finalize(get);
@@ -512,7 +506,7 @@ storeDict(StoreReader *r, sqlite3 *db, sqlite3_int64 id)
 	for (int i = 0; i < r->n_dicts; i++)
 		if (r->dicts[i].id == id)
 			return r->dicts[i].ddict;
-	if (sqlite3_prepare_v2(db, "SELECT dict FROM zdict WHERE id = ?1", -1, &stmt, NULL) ==
+	if (grafi_prepare(db, "SELECT dict FROM zdict WHERE id = ?1", 0, &stmt) ==
 	    SQLITE_OK) {
 		sqlite3_bind_int64(stmt, 1, id);
 		if (sqlite3_step(stmt) == SQLITE_ROW) {

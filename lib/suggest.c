@@ -231,7 +231,7 @@ suggestUnknown(graf_index *idx, const char *text, const grafi_query_word *words,
 	       size_t n_words, Unknown *u, int *n_u, int *map)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(idx->db, known_sql, -1, &stmt, NULL);
+	int rc = grafi_prepare(idx->db, known_sql, 0, &stmt);
 
 	*n_u = 0;
 	for (size_t i = 0; rc == SQLITE_OK && i < n_words; i++) {
@@ -317,7 +317,7 @@ static graf_status_t
 suggestScan(graf_index *idx, Unknown *u, int n_u)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(idx->db, scan_sql, -1, &stmt, NULL);
+	int rc = grafi_prepare(idx->db, scan_sql, 0, &stmt);
 
 	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		/* The blob as stored: column_text() would copy each term to add
@@ -399,7 +399,7 @@ suggestSurface(graf_index *idx, const char *term, const uint32_t *tcp, int tn,
 	       char **surface, int *dist)
 {
 	sqlite3_stmt *stmt = NULL;
-	int rc = sqlite3_prepare_v2(idx->db, surface_sql, -1, &stmt, NULL);
+	int rc = grafi_prepare(idx->db, surface_sql, 0, &stmt);
 
 	*surface = NULL;
 	*dist = INT_MAX;

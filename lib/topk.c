@@ -233,7 +233,7 @@ topkLoadCache(graf_index *idx)
 {
 	sqlite3_stmt *stmt = NULL;
 	sqlite3_int64 version = 0;
-	int rc = sqlite3_prepare_v2(idx->db, "PRAGMA data_version", -1, &stmt, NULL);
+	int rc = grafi_prepare(idx->db, "PRAGMA data_version", 0, &stmt);
 
 	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		version = sqlite3_column_int64(stmt, 0), rc = SQLITE_OK;
@@ -248,7 +248,7 @@ topkLoadCache(graf_index *idx)
 		if (!idx->topk.tombs[t])
 			return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
 	}
-	rc = sqlite3_prepare_v2(idx->db, "SELECT tbl, row, seg FROM post_tomb", -1, &stmt, NULL);
+	rc = grafi_prepare(idx->db, "SELECT tbl, row, seg FROM post_tomb", 0, &stmt);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		int t = sqlite3_column_int(stmt, 0);
 
@@ -262,13 +262,11 @@ topkLoadCache(graf_index *idx)
 	if (rc != SQLITE_DONE)
 		return grafi_sqlite_error(idx, rc, "cannot read deleted rows");
 	if (!idx->topk.get) {
-		rc = sqlite3_prepare_v3(idx->db,
-					/* one seek per segment (post is keyed by
+		rc = grafi_prepare(idx->db, /* one seek per segment (post is keyed by
 					 * segment first) */
 					"SELECT seg, data FROM post WHERE tbl = ?1 AND seg IN "
 					"(SELECT id FROM post_seg WHERE tbl = ?1) AND term = ?2 "
-					"ORDER BY seg, chunk",
-					-1, SQLITE_PREPARE_PERSISTENT, &idx->topk.get, NULL);
+					"ORDER BY seg, chunk", SQLITE_PREPARE_PERSISTENT, &idx->topk.get);
 		if (rc != SQLITE_OK)
 			return grafi_sqlite_error(idx, rc, "cannot read postings");
 	}

@@ -1433,8 +1433,7 @@ updatePrepare(Update *u)
 		st = grafi_error(u->idx, GRAF_STATUS_NOMEM, "out of memory");
 
 	for (int i = 0; i < STMT_LAST && st == GRAF_STATUS_OK; i++) {
-		int rc = sqlite3_prepare_v3(u->idx->db, update_sql[i], -1, SQLITE_PREPARE_PERSISTENT,
-					    &u->stmt[i], NULL);
+		int rc = grafi_prepare(u->idx->db, update_sql[i], SQLITE_PREPARE_PERSISTENT, &u->stmt[i]);
 		st = grafi_sqlite_error(u->idx, rc, "cannot prepare update");
 	}
 	return st;

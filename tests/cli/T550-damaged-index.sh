@@ -200,6 +200,19 @@ if have sqlite3; then
 	refused_by_all "index 'lang.db' uses the language 'klingon', which this libstemmer lacks" lang.db
 	repaired lang.db
 
+	# Damage to the schema's text that SQLite still parses (random
+	# corruption found this): FTS5 refuses the tokenizer's arguments when
+	# a statement opens the table.
+	cp good.db schema.db
+	sqlite3 schema.db "PRAGMA writable_schema = ON;
+		UPDATE sqlite_master SET sql = replace(sql, 'unicode61', 'uni\"code61') WHERE name = 'para';"
+	damaged="index 'schema.db' is damaged (parse error in tokenize directive); $REBUILD"
+	refused "graf-search: cannot prepare query: $damaged" \
+		graf_search -i schema.db -n 0 --format json 'the OR china'
+	refused "graf-index: cannot prepare update: $damaged" graf_index -i schema.db corpus
+	check_finds schema.db "a damaged schema"
+	repaired schema.db
+
 	cp good.db nometa.db
 	sqlite3 nometa.db "DROP TABLE meta;"
 	refused "$REBUILD" graf_search -i nometa.db export
