@@ -223,6 +223,48 @@ graf_status_t grafi_register(sqlite3 *db, struct grafi_postings **capture);
 int grafi_tokenizer_register(sqlite3 *db, struct grafi_postings **capture);
 
 /*
+ * Tokens made ahead of FTS5 (on the pipe's thread, pipe.c), to be replayed
+ * when FTS5 tokenizes the same text for an INSERT: what the graf tokenizer
+ * hands FTS5, token by token.  STEM is an offset into the stems' bytes.
+ */
+typedef struct grafi_token {
+	uint32_t stem;
+	int len, start, end, flags;
+} grafi_token;
+
+/* The tokens of the text TEXT[0..TEXT_LEN): V[0..N), their bytes in STEMS. */
+typedef struct grafi_tokens {
+	const char *text;
+	int text_len;
+	const grafi_token *v;
+	size_t n;
+	const char *stems;
+} grafi_tokens;
+
+/* Tokens of several texts, as grafi_tokenizer_append() adds them. */
+typedef struct grafi_token_buf {
+	grafi_token *v;
+	size_t n, cap;
+	char *stems;
+	size_t stems_n, stems_cap;
+} grafi_token_buf;
+
+/* A graf tokenizer of its own, for another thread: IDX's language, and
+ * it captures and replays nothing. */
+typedef struct grafi_tokenizer grafi_tokenizer;
+
+/* Make one (on the thread that owns IDX's connection).
+ * @retval SQLITE_OK, SQLITE_NOMEM, or the error of creating it */
+int grafi_tokenizer_new(graf_index *idx, grafi_tokenizer **out);
+
+/* Add the tokens of TEXT[0..LEN) to BUF (any thread, one at a time).
+ * @retval SQLITE_OK, SQLITE_NOMEM */
+int grafi_tokenizer_append(grafi_tokenizer *t, const char *text, int len, grafi_token_buf *buf);
+
+/* Free T (NULL: nothing). */
+void grafi_tokenizer_free(grafi_tokenizer *t);
+
+/*
  * The byte ranges of the tokens of TEXT[0..LEN) whose stem is one of
  * STEMS[0..N_STEMS): what graf_matches() gives for a query of those words
  * (and no phrase), without running the query.  Appended to *SPANS (*N of
@@ -391,6 +433,11 @@ void grafi_capture_deletes(grafi_postings *p, int table);
 void grafi_capture_text(grafi_postings *p);
 void grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated);
 graf_status_t grafi_capture_done(grafi_postings *p);
+/* The tokens of the next row's text, made ahead (NULL: none); the
+ * tokenizer replays them when FTS5 asks it to tokenize that very text. */
+void grafi_capture_ahead(grafi_postings *p, const grafi_tokens *tokens);
+/* The tokens made ahead for TEXT[0..LEN) (the same pointer), or NULL. */
+const grafi_tokens *grafi_capture_ahead_for(const grafi_postings *p, const char *text, int len);
 graf_status_t grafi_postings_delete(grafi_postings *p, int table, sqlite3_int64 row);
 void grafi_postings_file(grafi_postings *p, bool failed);
 graf_status_t grafi_postings_checkpoint(grafi_postings *p);
@@ -408,6 +455,23 @@ void grafi_postings_free(grafi_postings *p);
 typedef struct grafi_store grafi_store;
 graf_status_t grafi_store_begin(graf_index *idx, grafi_store **out);
 graf_status_t grafi_store_put(grafi_store *s, sqlite3_int64 row, const char *text, size_t len);
+/* grafi_store_put(), given TEXT packed ahead, PACKED[0..N) with the
+ * dictionary DICT_ID (grafi_packer_pack()); PACKED NULL: not packed. */
+graf_status_t grafi_store_put_packed(grafi_store *s, sqlite3_int64 row, const char *text,
+				     size_t len, const void *packed, size_t n,
+				     sqlite3_int64 dict_id);
+
+/* Packing on another thread (the pipe's), with the store's dictionary.
+ * Made on the writer's thread; used by one other thread at a time; freed
+ * before the store. */
+typedef struct grafi_packer grafi_packer;
+grafi_packer *grafi_packer_new(grafi_store *s);
+/* Pack TEXT[0..LEN) as the store would now, into *OUT[0..*N) (valid until
+ * the next call) with *DICT_ID; *OUT NULL when the store has no dictionary
+ * yet.  @retval GRAF_STATUS_OK, GRAF_STATUS_NOMEM */
+graf_status_t grafi_packer_pack(grafi_packer *pk, const char *text, size_t len, const void **out,
+				size_t *n, sqlite3_int64 *dict_id);
+void grafi_packer_free(grafi_packer *pk);
 graf_status_t grafi_store_delete(grafi_store *s, sqlite3_int64 lo, sqlite3_int64 hi);
 graf_status_t grafi_store_checkpoint(grafi_store *s, bool last);
 void grafi_store_rollback(grafi_store *s);
@@ -499,6 +563,7 @@ int grafi_tokenize(graf_index *idx, const char *text, int len, int flags, void *
 /* Free IDX's query tokenizer (when IDX closes). */
 void grafi_tokenizer_release(graf_index *idx);
 
+
 /* True if LANGUAGE names a Snowball stemmer libstemmer has. */
 bool grafi_language_known(const char *language);
 
@@ -580,6 +645,61 @@ typedef struct grafi_reader_sink {
  */
 typedef graf_status_t (*grafi_reader_fn)(const char *path, const char *data, size_t len,
 					 const grafi_reader_sink *sink);
+
+/* ---------------------------------------------------------------- the pipe -- */
+
+/* What was made of one text of a document ahead of the writer: its tokens
+ * (TOKENS.v NULL: none) and its packed form (PACKED NULL: none). */
+typedef struct grafi_ahead {
+	grafi_tokens tokens;
+	const void *packed;
+	size_t packed_len;
+	sqlite3_int64 dict_id;
+} grafi_ahead;
+
+/* What a pipe delivers to the writer, on the writer's thread, in order. */
+typedef struct grafi_pipe_sink {
+	/* DOC, read from a record whose bytes hash to RAW (0: none).  AHEAD:
+	 * NULL, or what was made of its title ([0]) and paragraphs ([1...]). */
+	graf_status_t (*doc)(void *ctx, uint64_t raw, const grafi_doc *doc,
+			     const grafi_ahead *ahead);
+	/* A record whose bytes hash to RAW, as those of the index's article
+	 * ID: known unchanged, not parsed. */
+	graf_status_t (*known)(void *ctx, uint64_t raw, sqlite3_int64 id);
+	/* A warning about the file (one line, without its name). */
+	void (*warn)(void *ctx, const char *message);
+	void *ctx;
+} grafi_pipe_sink;
+
+typedef struct grafi_pipe grafi_pipe;
+
+/*
+ * Run PRODUCE(ARG, pipe) on a thread of its own (pipe.c) while this thread
+ * delivers what it puts in the pipe to SINK, in order; return when PRODUCE
+ * has returned.  With a TOKENIZER and a PACKER (each may be NULL), the
+ * documents' texts are tokenized and their paragraphs packed on that
+ * thread too, and delivered with them.  Without a thread (none could start, or GRAF_THREADS=1),
+ * PRODUCE runs here and each event is delivered as it is put.  PRODUCE must
+ * touch nothing of the writer's but through the pipe.
+ * @retval GRAF_STATUS_OK, or the first failure of a SINK call (after
+ *         which SINK sees nothing more); the producer's own failures are
+ *         its to report, through ARG
+ */
+graf_status_t grafi_pipe_run(void (*produce)(void *arg, grafi_pipe *p), void *arg,
+			     const grafi_pipe_sink *sink, grafi_tokenizer *tokenizer,
+			     grafi_packer *packer);
+
+/*
+ * The producer's calls.  Each copies what it is given.
+ * @retval GRAF_STATUS_OK; GRAF_STATUS_INTERRUPTED when the writer has
+ *         stopped (produce nothing more); GRAF_STATUS_NOMEM
+ */
+graf_status_t grafi_pipe_doc(grafi_pipe *p, uint64_t raw, const grafi_doc *doc);
+graf_status_t grafi_pipe_known(grafi_pipe *p, uint64_t raw, sqlite3_int64 id);
+graf_status_t grafi_pipe_warn(grafi_pipe *p, const char *message);
+
+/* True once the writer has stopped: the producer should return. */
+bool grafi_pipe_stopped(grafi_pipe *p);
 
 /* Text article files (corpus.c): one document, whose docid is PATH. */
 graf_status_t grafi_read_text(const char *path, const char *data, size_t len,
@@ -874,6 +994,13 @@ char *grafi_cp1252_to_utf8(const char *s, size_t len, size_t *out_len);
  * memory. */
 void *grafi_huge_alloc(size_t size, size_t *mapped);
 void grafi_huge_free(void *p, size_t mapped);
+
+/*
+ * The array V, of *CAP elements of SIZE bytes, grown (doubling, from 16) to
+ * hold N: V itself, or a new block with *CAP updated; NULL when out of
+ * memory, and V is as it was.
+ */
+void *grafi_reserve(void *v, size_t *cap, size_t n, size_t size);
 
 /* 64-bit FNV-1a hash of DATA[0..LEN), continuing from H (GRAFI_HASH_INIT to
  * start): detects changed content, nothing more. */

@@ -75,3 +75,20 @@ grafi_huge_free(void *p, size_t mapped)
 #endif
 	free(p);
 }
+
+void *
+grafi_reserve(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap = *cap ? *cap : 16;
+	void *nv;
+
+	if (n <= *cap)
+		return v;
+	while (ncap < n)
+		ncap *= 2;
+	if (ncap > SIZE_MAX / size)
+		return NULL;
+	if ((nv = realloc(v, ncap * size)))
+		*cap = ncap;
+	return nv;
+}

@@ -138,6 +138,7 @@ struct grafi_postings {
 	int row_tokens;
 	RowTerm *row_terms;
 	size_t row_n, row_cap;
+	const grafi_tokens *ahead;  /* of the row's text, or NULL */
 	graf_status_t status;    /* sticky failure of the capture */
 	sqlite3_int64 spill_seg; /* the last segment written to the spill */
 	sqlite3_stmt *put_post, *put_spill, *put_seg, *put_tomb, *put_df, *drop_df;
@@ -291,6 +292,21 @@ grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colo
 	p->row_terms[p->row_n].term = pt;
 	p->row_terms[p->row_n].tf = 1;
 	p->row_n++;
+}
+
+void
+grafi_capture_ahead(grafi_postings *p, const grafi_tokens *tokens)
+{
+	if (p)
+		p->ahead = tokens;
+}
+
+const grafi_tokens *
+grafi_capture_ahead_for(const grafi_postings *p, const char *text, int len)
+{
+	const grafi_tokens *t = p ? p->ahead : NULL;
+
+	return t && t->text == text && t->text_len == len ? t : NULL;
 }
 
 void

@@ -179,16 +179,6 @@ static const char article_sql[] =
 	"SELECT a.docid, s.path, a.title FROM article AS a JOIN source AS s ON s.id = a.source "
 	"WHERE a.id = ?1";
 
-/* Make S one line: control characters (FTS5 quotes the query text in its
- * messages) become spaces. */
-static void
-queryOneLine(char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			*s = ' ';
-}
-
 /* The status of SQLite failure RC on IDX: in raw mode an SQLITE_ERROR is
  * the user's FTS5 syntax, so a query error; anything else is the index's. */
 static graf_status_t
@@ -201,7 +191,6 @@ querySqliteError(graf_index *idx, graf_match_t match, int rc, const char *what)
 				 sqlite3_errmsg(idx->db));
 	else
 		st = grafi_sqlite_error(idx, rc, what);
-	queryOneLine(idx->errmsg);
 	return st;
 }
 

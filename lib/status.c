@@ -52,6 +52,11 @@ grafi_error(graf_index *idx, graf_status_t status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(idx->errmsg, sizeof idx->errmsg, fmt, ap);
 	va_end(ap);
+	/* One line, always: SQLite's messages quote the database (a table
+	 * name from a damaged schema) and FTS5's quote the query. */
+	for (char *c = idx->errmsg; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = ' ';
 	return status;
 }
 

@@ -342,6 +342,21 @@ stemCacheReady(StemTokenizer *tok)
 	return true;
 }
 
+/* Hand FTS5 the tokens made ahead of it for this text (pipe.c): what
+ * stemToken() would have given, as the same code made them. */
+static int
+stemReplay(StemContext *c, const grafi_tokens *ahead)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; i < ahead->n && rc == SQLITE_OK; i++) {
+		const grafi_token *t = &ahead->v[i];
+
+		rc = stemEmit(c, t->flags, ahead->stems + t->stem, t->len, t->start, t->end);
+	}
+	return rc;
+}
+
 /* xTokenize: run the parent over TEXT with stemToken() in between. */
 static int
 stemTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n_text,
@@ -358,10 +373,15 @@ stemTokenize(Fts5Tokenizer *p, void *ctx, int flags, const char *text, int n_tex
 		.flags = flags,
 	};
 
+	if ((flags & FTS5_TOKENIZE_DOCUMENT) && tok->capture && *tok->capture) {
+		const grafi_tokens *ahead = grafi_capture_ahead_for(*tok->capture, text, n_text);
+
+		grafi_capture_text(*tok->capture);
+		if (ahead)
+			return stemReplay(&c, ahead);
+	}
 	if (!stemCacheReady(tok))
 		return SQLITE_NOMEM;
-	if ((flags & FTS5_TOKENIZE_DOCUMENT) && tok->capture && *tok->capture)
-		grafi_capture_text(*tok->capture);
 	return tok->parent.xTokenize(tok->parent_instance, &c, flags, text, n_text, stemToken);
 }
 
@@ -387,26 +407,92 @@ grafi_tokenizer_register(sqlite3 *db, grafi_postings **capture)
 	return rc;
 }
 
+/* A new instance of IDX's tokenizer (the arguments its tables have),
+ * into *OUT, with its methods into *METHODS. */
+static int
+stemInstance(graf_index *idx, fts5_tokenizer *methods, Fts5Tokenizer **out)
+{
+	fts5_api *api = grafi_fts5_api(idx->db);
+	const char *args[] = { idx->language, "unicode61", "remove_diacritics", "2" };
+	void *user_data = NULL;
+	int rc;
+
+	*out = NULL;
+	if (!api)
+		return grafi_fts5_api_error(idx->db);
+	rc = api->xFindTokenizer(api, GRAFI_TOKENIZER_NAME, &user_data, methods);
+	if (rc == SQLITE_OK)
+		rc = methods->xCreate(user_data, args, 4, out);
+	return rc;
+}
+
 int
 grafi_tokenize(graf_index *idx, const char *text, int len, int flags, void *ctx,
 	       int (*x_token)(void *, int, const char *, int, int, int))
 {
 	if (!idx->tokenizer) {
-		fts5_api *api = grafi_fts5_api(idx->db);
-		const char *args[] = { idx->language, "unicode61", "remove_diacritics", "2" };
-		void *user_data = NULL;
-		int rc;
+		int rc = stemInstance(idx, &idx->tokenizer_methods, &idx->tokenizer);
 
-		if (!api)
-			return grafi_fts5_api_error(idx->db);
-		rc = api->xFindTokenizer(api, GRAFI_TOKENIZER_NAME, &user_data,
-					 &idx->tokenizer_methods);
-		if (rc == SQLITE_OK)
-			rc = idx->tokenizer_methods.xCreate(user_data, args, 4, &idx->tokenizer);
 		if (rc != SQLITE_OK)
 			return rc;
 	}
 	return idx->tokenizer_methods.xTokenize(idx->tokenizer, ctx, flags, text, len, x_token);
+}
+
+/* The private tokenizer is an instance that captures nothing. */
+struct grafi_tokenizer {
+	StemTokenizer stem;
+};
+
+int
+grafi_tokenizer_new(graf_index *idx, grafi_tokenizer **out)
+{
+	fts5_tokenizer methods;
+	Fts5Tokenizer *inst = NULL;
+	int rc = stemInstance(idx, &methods, &inst);
+
+	*out = NULL;
+	if (rc != SQLITE_OK)
+		return rc;
+	((StemTokenizer *)inst)->capture = NULL;
+	*out = (grafi_tokenizer *)inst;
+	return SQLITE_OK;
+}
+
+void
+grafi_tokenizer_free(grafi_tokenizer *t)
+{
+	stemDelete((Fts5Tokenizer *)t);
+}
+
+/* x_token of grafi_tokenizer_append(): keep the token in the buffer. */
+static int
+stemKeep(void *ctx, int tflags, const char *token, int n_token, int start, int end)
+{
+	grafi_token_buf *b = ctx;
+	grafi_token *v;
+	char *stems;
+
+	/* (offsets of stems are 32 bits: a record is at most 256 MiB) */
+	if (b->stems_n + (size_t)n_token > UINT32_MAX)
+		return SQLITE_TOOBIG;
+	if (!(v = grafi_reserve(b->v, &b->cap, b->n + 1, sizeof *v)))
+		return SQLITE_NOMEM;
+	b->v = v;
+	if (!(stems = grafi_reserve(b->stems, &b->stems_cap, b->stems_n + (size_t)n_token, 1)))
+		return SQLITE_NOMEM;
+	b->stems = stems;
+	memcpy(b->stems + b->stems_n, token, (size_t)n_token);
+	b->v[b->n++] = (grafi_token){ .stem = (uint32_t)b->stems_n, .len = n_token, .start = start,
+				      .end = end, .flags = tflags };
+	b->stems_n += (size_t)n_token;
+	return SQLITE_OK;
+}
+
+int
+grafi_tokenizer_append(grafi_tokenizer *t, const char *text, int len, grafi_token_buf *buf)
+{
+	return stemTokenize((Fts5Tokenizer *)t, buf, FTS5_TOKENIZE_DOCUMENT, text, len, stemKeep);
 }
 
 void

@@ -26,6 +26,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,13 +72,34 @@
 
 enum { STORE_RAW = 0, STORE_PACKED = 1 };
 
+/*
+ * What packs a text: a compression context referring to a dictionary, and
+ * the buffer it packs into.  The store has one; so may the pipe's thread
+ * (grafi_packer_new()), which then packs paragraphs ahead of the writer
+ * with the store's dictionary, byte for byte as the store would.
+ */
+struct grafi_packer {
+	grafi_store *store;          /* whose dictionary (a pipe's packer) */
+	ZSTD_CCtx *cctx;
+	const ZSTD_CDict *cdict;     /* the one CCTX refers to; NULL: none */
+	sqlite3_int64 dict_id;       /* its id; 0: none */
+	unsigned char *buf;          /* the packed text */
+	size_t buf_cap;
+};
+
 struct grafi_store {
 	graf_index *idx;
-	sqlite3_int64 dict_id;       /* 0: none yet */
 	sqlite3_int64 dict_stored;   /* the index's dictionary, loaded at the
 				      * first paragraph (0: none, or loaded) */
-	ZSTD_CDict *cdict;
-	ZSTD_CCtx *cctx;
+	ZSTD_CDict *cdict;           /* the dictionary; NULL: none yet */
+	grafi_packer packer;         /* packs with CDICT */
+	/* CDICT and its id as the pipes' packers see them.  The writer
+	 * changes them under LOCK when it makes or loads a dictionary
+	 * (in the middle of a pipe's run) and frees a dictionary only
+	 * between files, when no pipe runs. */
+	pthread_mutex_t lock;
+	const ZSTD_CDict *shared_cdict;
+	sqlite3_int64 shared_id;
 	/* samples, while there is no dictionary */
 	char *samples;
 	size_t sample_bytes, sample_cap;
@@ -86,62 +108,138 @@ struct grafi_store {
 	bool dict_in_file;           /* the dictionary was made in the current
 				      * file's savepoint (gone if it rolls back) */
 	bool no_training;            /* a rolled-back dictionary: stay raw */
-	unsigned char *buf;          /* the packed text being written */
-	size_t buf_cap;
 	sqlite3_stmt *put, *del;
 };
 
 /* ------------------------------------------------------------- packing -- */
 
-/* Pack TEXT[0..LEN) into S->buf; OUT: its length.  false: out of memory. */
+/* Pack TEXT[0..LEN) into PK->buf; OUT: its length.  false: out of memory. */
 static bool
-storePack(grafi_store *s, const char *text, size_t len, size_t *out)
+packerPack(grafi_packer *pk, const char *text, size_t len, size_t *out)
 {
-	size_t need = (s->cdict ? ZSTD_compressBound(len) + 11 : len + 1);
+	size_t need = (pk->cdict ? ZSTD_compressBound(len) + 11 : len + 1);
 
-	if (need > s->buf_cap) {
-		unsigned char *nb = realloc(s->buf, need);
+	if (need > pk->buf_cap) {
+		unsigned char *nb = realloc(pk->buf, need);
 
 		if (!nb)
 			return false;
-		s->buf = nb;
-		s->buf_cap = need;
+		pk->buf = nb;
+		pk->buf_cap = need;
 	}
-	if (s->cdict) {
+	if (pk->cdict) {
 		size_t h, z;
 
-		s->buf[0] = STORE_PACKED;
-		h = 1 + grafi_put_varint(s->buf + 1, (uint64_t)s->dict_id);
-		z = ZSTD_compress2(s->cctx, s->buf + h, s->buf_cap - h, text, len);
+		pk->buf[0] = STORE_PACKED;
+		h = 1 + grafi_put_varint(pk->buf + 1, (uint64_t)pk->dict_id);
+		z = ZSTD_compress2(pk->cctx, pk->buf + h, pk->buf_cap - h, text, len);
 		if (!ZSTD_isError(z) && h + z < len + 1) {
 			*out = h + z;
 			return true;
 		}
 		/* incompressible (or a zstd failure): store it raw */
 	}
-	s->buf[0] = STORE_RAW;
-	memcpy(s->buf + 1, text, len);
+	pk->buf[0] = STORE_RAW;
+	memcpy(pk->buf + 1, text, len);
 	*out = len + 1;
 	return true;
+}
+
+/* Make PK pack with CDICT, whose id is ID (NULL, 0: none). */
+static bool
+packerUse(grafi_packer *pk, const ZSTD_CDict *cdict, sqlite3_int64 id)
+{
+	if (cdict && !pk->cctx) {
+		if (!(pk->cctx = ZSTD_createCCtx()))
+			return false;
+		/* The frame needs neither the dictionary id (graf writes its
+		 * own) nor a checksum (SQLite guards the pages): 6 bytes less
+		 * a paragraph. */
+		ZSTD_CCtx_setParameter(pk->cctx, ZSTD_c_dictIDFlag, 0);
+		ZSTD_CCtx_setParameter(pk->cctx, ZSTD_c_checksumFlag, 0);
+		ZSTD_CCtx_setParameter(pk->cctx, ZSTD_c_contentSizeFlag, 1);
+	}
+	if (pk->cctx && ZSTD_isError(ZSTD_CCtx_refCDict(pk->cctx, cdict)))
+		return false;
+	pk->cdict = cdict;
+	pk->dict_id = cdict ? id : 0;
+	return true;
+}
+
+static void
+packerRelease(grafi_packer *pk)
+{
+	ZSTD_freeCCtx(pk->cctx);
+	free(pk->buf);
+	memset(pk, 0, sizeof *pk);
+}
+
+/* Set S's dictionary to CDICT (owned), id ID; NULL: none.  The old one is
+ * freed: only between files, when no pipe packs with it. */
+static bool
+storeSetDict(grafi_store *s, ZSTD_CDict *cdict, sqlite3_int64 id)
+{
+	bool ok = packerUse(&s->packer, cdict, id);
+
+	pthread_mutex_lock(&s->lock);
+	s->shared_cdict = ok ? cdict : NULL;
+	s->shared_id = ok ? id : 0;
+	pthread_mutex_unlock(&s->lock);
+	if (s->cdict != cdict)
+		ZSTD_freeCDict(s->cdict);
+	s->cdict = cdict;
+	if (!ok)
+		packerUse(&s->packer, NULL, 0);
+	return ok;
 }
 
 /* Load the dictionary DICT[0..LEN) with id ID for packing. */
 static bool
 storeUseDict(grafi_store *s, sqlite3_int64 id, const void *dict, size_t len)
 {
-	s->cdict = ZSTD_createCDict(dict, len, STORE_LEVEL);
-	s->cctx = ZSTD_createCCtx();
-	if (!s->cdict || !s->cctx)
-		return false;
-	/* The frame needs neither the dictionary id (graf writes its own) nor
-	 * a checksum (SQLite guards the pages): 6 bytes less a paragraph. */
-	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_dictIDFlag, 0);
-	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_checksumFlag, 0);
-	ZSTD_CCtx_setParameter(s->cctx, ZSTD_c_contentSizeFlag, 1);
-	if (ZSTD_isError(ZSTD_CCtx_refCDict(s->cctx, s->cdict)))
-		return false;
-	s->dict_id = id;
-	return true;
+	ZSTD_CDict *cdict = ZSTD_createCDict(dict, len, STORE_LEVEL);
+
+	return cdict && storeSetDict(s, cdict, id);
+}
+
+grafi_packer *
+grafi_packer_new(grafi_store *s)
+{
+	grafi_packer *pk = calloc(1, sizeof *pk);
+
+	if (pk)
+		pk->store = s;
+	return pk;
+}
+
+graf_status_t
+grafi_packer_pack(grafi_packer *pk, const char *text, size_t len, const void **out, size_t *n,
+		  sqlite3_int64 *dict_id)
+{
+	const ZSTD_CDict *cdict;
+	sqlite3_int64 id;
+
+	*out = NULL;
+	pthread_mutex_lock(&pk->store->lock);
+	cdict = pk->store->shared_cdict;
+	id = pk->store->shared_id;
+	pthread_mutex_unlock(&pk->store->lock);
+	if (!cdict)
+		return GRAF_STATUS_OK;  /* none yet: the writer packs */
+	if ((cdict != pk->cdict && !packerUse(pk, cdict, id)) || !packerPack(pk, text, len, n))
+		return GRAF_STATUS_NOMEM;
+	*out = pk->buf;
+	*dict_id = id;
+	return GRAF_STATUS_OK;
+}
+
+void
+grafi_packer_free(grafi_packer *pk)
+{
+	if (pk) {
+		packerRelease(pk);
+		free(pk);
+	}
 }
 
 graf_status_t
@@ -154,6 +252,10 @@ grafi_store_begin(graf_index *idx, grafi_store **out)
 	*out = NULL;
 	if (!s)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	if (pthread_mutex_init(&s->lock, NULL) != 0) {
+		free(s);
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
 	s->idx = idx;
 	/* Only its id: building the compression tables (level 3: 1.3 MB
 	 * of hash tables, cleared) is left to the first paragraph, which an
@@ -231,11 +333,24 @@ storeLoadStored(grafi_store *s)
 			       : grafi_sqlite_error(s->idx, rc, "cannot read the text dictionary");
 }
 
+/* Write the packed text PACKED[0..N) as paragraph ROW. */
+static graf_status_t
+storeWrite(grafi_store *s, sqlite3_int64 row, const void *packed, size_t n)
+{
+	int rc;
+
+	sqlite3_bind_int64(s->put, 1, row);
+	sqlite3_bind_blob(s->put, 2, packed, (int)n, SQLITE_STATIC);
+	rc = sqlite3_step(s->put);
+	sqlite3_reset(s->put);
+	return rc == SQLITE_DONE ? GRAF_STATUS_OK
+				 : grafi_sqlite_error(s->idx, rc, "cannot store a paragraph");
+}
+
 graf_status_t
 grafi_store_put(grafi_store *s, sqlite3_int64 row, const char *text, size_t len)
 {
 	size_t n;
-	int rc;
 
 	if (s->dict_stored) {
 		graf_status_t st = storeLoadStored(s);
@@ -256,14 +371,19 @@ grafi_store_put(grafi_store *s, sqlite3_int64 row, const char *text, size_t len)
 				return st;
 		}
 	}
-	if (!storePack(s, text, len, &n))
+	if (!packerPack(&s->packer, text, len, &n))
 		return grafi_error(s->idx, GRAF_STATUS_NOMEM, "out of memory");
-	sqlite3_bind_int64(s->put, 1, row);
-	sqlite3_bind_blob(s->put, 2, s->buf, (int)n, SQLITE_STATIC);
-	rc = sqlite3_step(s->put);
-	sqlite3_reset(s->put);
-	return rc == SQLITE_DONE ? GRAF_STATUS_OK
-				 : grafi_sqlite_error(s->idx, rc, "cannot store a paragraph");
+	return storeWrite(s, row, s->packer.buf, n);
+}
+
+graf_status_t
+grafi_store_put_packed(grafi_store *s, sqlite3_int64 row, const char *text, size_t len,
+		       const void *packed, size_t n, sqlite3_int64 dict_id)
+{
+	/* Packed with the dictionary the store still has: as it would. */
+	if (packed && s->cdict && dict_id == s->packer.dict_id)
+		return storeWrite(s, row, packed, n);
+	return grafi_store_put(s, row, text, len);
 }
 
 graf_status_t
@@ -336,12 +456,12 @@ storeRepack(grafi_store *s, sqlite3_stmt *get, sqlite3_int64 row)
 	zlen = (size_t)sqlite3_column_bytes(get, 0);
 	rc = SQLITE_OK;
 	if (zlen >= 1 && z[0] == STORE_RAW) {
-		if (!storePack(s, (const char *)z + 1, zlen - 1, &n)) {
+		if (!packerPack(&s->packer, (const char *)z + 1, zlen - 1, &n)) {
 			rc = SQLITE_NOMEM;
-		} else if (s->buf[0] == STORE_PACKED) {
+		} else if (s->packer.buf[0] == STORE_PACKED) {
 			sqlite3_reset(get);
 			sqlite3_bind_int64(s->put, 1, row);
-			sqlite3_bind_blob(s->put, 2, s->buf, (int)n, SQLITE_STATIC);
+			sqlite3_bind_blob(s->put, 2, s->packer.buf, (int)n, SQLITE_STATIC);
 			rc = sqlite3_step(s->put);
 			sqlite3_reset(s->put);
 			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
@@ -419,16 +539,6 @@ storeTrain(grafi_store *s)
 	return rc == SQLITE_OK ? GRAF_STATUS_OK : grafi_sqlite_error(idx, rc, "cannot pack paragraphs");
 }
 
-/* Forget a dictionary made in a file that was rolled back: its row is gone. */
-static void
-storeDropDict(grafi_store *s)
-{
-	ZSTD_freeCDict(s->cdict);
-	ZSTD_freeCCtx(s->cctx);
-	s->cdict = NULL;
-	s->cctx = NULL;
-	s->dict_id = 0;
-}
 
 graf_status_t
 grafi_store_checkpoint(grafi_store *s, bool last)
@@ -451,7 +561,8 @@ grafi_store_rollback(grafi_store *s)
 	/* The rows it packed are rolled back with it, to what they were:
 	 * raw.  Training again would need the samples, gone: stay raw; the
 	 * next run trains and packs them. */
-	storeDropDict(s);
+	/* Forget the dictionary: its row is gone. */
+	storeSetDict(s, NULL, 0);
 	s->dict_in_file = false;
 	s->no_training = true;
 }
@@ -461,10 +572,11 @@ grafi_store_free(grafi_store *s)
 {
 	if (!s)
 		return;
-	storeDropDict(s);
+	storeSetDict(s, NULL, 0);
+	packerRelease(&s->packer);
+	pthread_mutex_destroy(&s->lock);
 	free(s->samples);
 	free(s->sample_sizes);
-	free(s->buf);
 	sqlite3_finalize(s->put);
 	sqlite3_finalize(s->del);
 	free(s);

@@ -89,6 +89,12 @@ typedef struct Update {
 				      * seen (kept, applied or skipped) */
 	grafi_score_map *raws;       /* raw hash -> id of the articles the
 				      * index has for that file; NULL: none */
+	const grafi_ahead *ahead;    /* of the document being applied: NULL,
+				      * or what the pipe made of its title
+				      * ([0]) and paragraphs ([1...]) */
+	grafi_tokenizer *tokenizer;  /* the pipe's, made when first needed */
+	grafi_packer *packer;        /* the pipe's */
+	bool no_ahead;               /* they could not be made: go without */
 	sqlite3_stmt *stmt[32];      /* see the STMT_* indexes */
 } Update;
 
@@ -314,12 +320,15 @@ updateTombstone(Update *u, int table, sqlite3_int64 row)
 }
 
 /* Run the INSERT statement WHICH of ROW into TABLE, its tokens captured for
- * graf's own lists as FTS5 indexes them. */
+ * graf's own lists as FTS5 indexes them.  Text K of the current document
+ * is bound: its tokens, when made ahead, are FTS5's. */
 static void
-updateCaptured(Update *u, int table, sqlite3_int64 row, int which)
+updateCaptured(Update *u, int table, sqlite3_int64 row, int which, size_t k)
 {
 	grafi_capture_row(u->postings, table, row);
+	grafi_capture_ahead(u->postings, u->ahead ? &u->ahead[k].tokens : NULL);
 	updateRun(u, which);
+	grafi_capture_ahead(u->postings, NULL);
 	if (grafi_capture_done(u->postings) != GRAF_STATUS_OK)
 		updateNoMem(u);  /* the capture's one failure */
 }
@@ -344,16 +353,23 @@ updateDeleteParagraph(Update *u, sqlite3_int64 row)
 static void
 updateInsertParagraph(Update *u, sqlite3_int64 row, const char *text)
 {
+	size_t k = (size_t)GRAFI_ROWID_PARA(row);  /* its number: text K */
+
 	sqlite3_stmt *para = u->stmt[STMT_PARA_ADD];
 
 	if (u->status != GRAF_STATUS_OK)
 		return;
-	updateStatus(u, grafi_store_put(u->store, row, text, strlen(text)));
+	if (u->ahead)
+		updateStatus(u, grafi_store_put_packed(u->store, row, text, strlen(text),
+						       u->ahead[k].packed, u->ahead[k].packed_len,
+						       u->ahead[k].dict_id));
+	else
+		updateStatus(u, grafi_store_put(u->store, row, text, strlen(text)));
 	if (u->status != GRAF_STATUS_OK)
 		return;
 	sqlite3_bind_int64(para, 1, row);
 	sqlite3_bind_text(para, 2, text, -1, SQLITE_STATIC);
-	updateCaptured(u, GRAFI_TABLE_PARA, row, STMT_PARA_ADD);
+	updateCaptured(u, GRAFI_TABLE_PARA, row, STMT_PARA_ADD, k);
 }
 
 /* Delete headline TITLE of article ID from FTS5 (NULL: there is none). */
@@ -378,7 +394,7 @@ updateInsertHead(Update *u, sqlite3_int64 id, const char *title)
 {
 	sqlite3_bind_int64(u->stmt[STMT_HEAD_ADD], 1, id);
 	sqlite3_bind_text(u->stmt[STMT_HEAD_ADD], 2, title, -1, SQLITE_STATIC);
-	updateCaptured(u, GRAFI_TABLE_HEAD, id, STMT_HEAD_ADD);
+	updateCaptured(u, GRAFI_TABLE_HEAD, id, STMT_HEAD_ADD, 0);
 }
 
 /*
@@ -591,6 +607,38 @@ updateRemoveUnseenArticles(Update *u, sqlite3_int64 source_id, const char *path)
 	free(ids.v);
 }
 
+/*
+ * The docid of article ID, read from the index (valid until
+ * updateDocidDone()); NULL after a failure, recorded.
+ */
+static const char *
+updateDocidOf(Update *u, sqlite3_int64 id)
+{
+	sqlite3_stmt *get = updateBindId(u, STMT_ARTICLE_DOCID, id);
+	int rc = sqlite3_step(get);
+	const char *docid = rc == SQLITE_ROW ? grafi_column_text(get, 0) : NULL;
+
+	if (!docid)
+		updateFail(u, rc == SQLITE_ROW ? SQLITE_NOMEM : rc, "cannot read index");
+	return docid;
+}
+
+static void
+updateDocidDone(Update *u)
+{
+	sqlite3_reset(u->stmt[STMT_ARTICLE_DOCID]);
+}
+
+/* Warn that the document ID of the current file appears a second time. */
+static void
+updateWarnTwice(Update *u, const char *docid)
+{
+	char msg[600];
+
+	snprintf(msg, sizeof msg, "document id '%.400s' appears twice; the first one is kept", docid);
+	updateWarn(u, u->file->path, msg);
+}
+
 /* The reader's sink: add, replace or keep one document of the file. */
 static graf_status_t
 updateDoc(void *ctx, const grafi_doc *doc)
@@ -625,11 +673,7 @@ updateDoc(void *ctx, const grafi_doc *doc)
 	if (exists && updateSeenBefore(u, id)) {
 		/* A second record with this id in the same file: the first
 		 * one stands (and graf's lists never see a row twice in a run). */
-		char msg[600];
-
-		snprintf(msg, sizeof msg, "document id '%.400s' appears twice; the first one is kept",
-			 doc->docid);
-		updateWarn(u, u->file->path, msg);
+		updateWarnTwice(u, doc->docid);
 		return u->status;
 	}
 	if (same) {
@@ -694,46 +738,57 @@ updateDoc(void *ctx, const grafi_doc *doc)
 }
 
 /*
- * The reader's question before it parses a record of a collection: is it,
- * byte for byte, a record the index holds for this file?  Then it is only
- * marked as seen.  A second copy in the same file is parsed, to be warned
- * about as updateDoc() does.
+ * A record of the current collection whose bytes (hashing to RAW) are those
+ * of the index's article ID: unchanged, and not parsed (updateReadKnown()
+ * found it).  A second copy in the same file is warned about as updateDoc()
+ * does.
  */
-static bool
-updateKnown(void *ctx, const char *raw, size_t len)
+static graf_status_t
+updateKnown(void *ctx, uint64_t raw, sqlite3_int64 id)
 {
 	Update *u = ctx;
-	sqlite3_int64 id;
+	const char *docid;
 
-	u->raw = grafi_hash64(GRAFI_HASH_INIT, raw, len);
-	if (u->raw == 0)
-		u->raw = 1;  /* 0 means "none" */
-	if (u->status != GRAF_STATUS_OK || !u->raws || u->idx->interrupted)
-		return false;
-	id = (sqlite3_int64)grafi_score_map_get(u->raws, (sqlite3_int64)u->raw);
-	if (id == 0 || updateSeenBefore(u, id))
-		return false;
-	u->raw = 0;
+	(void)raw;  /* the index has it already */
+	if (u->status != GRAF_STATUS_OK)
+		return u->status;
+	if (u->idx->interrupted)
+		return updateFail(u, SQLITE_INTERRUPT, "update");
 	u->docs++;
+	if (updateSeenBefore(u, id)) {
+		if ((docid = updateDocidOf(u, id)))
+			updateWarnTwice(u, docid);
+		updateDocidDone(u);
+		return u->status;
+	}
 	updateSeen(u, id);
 	u->stats->unchanged++;
 	if (updateReportsUnchanged(u)) {
-		sqlite3_stmt *get = updateBindId(u, STMT_ARTICLE_DOCID, id);
-		int rc = sqlite3_step(get);
-		const char *docid = rc == SQLITE_ROW ? grafi_column_text(get, 0) : NULL;
-
-		if (docid)
+		if ((docid = updateDocidOf(u, id)))
 			updateReport(u, GRAF_CHANGE_UNCHANGED, u->file->path, docid);
-		else
-			updateFail(u, rc == SQLITE_ROW ? SQLITE_NOMEM : rc, "cannot read index");
-		sqlite3_reset(get);
+		updateDocidDone(u);
 	}
-	return true;
+	return u->status;
+}
+
+/* The pipe's document: DOC, read from a record whose bytes hash to RAW,
+ * and what was made of it AHEAD (NULL: nothing). */
+static graf_status_t
+updatePipedDoc(void *ctx, uint64_t raw, const grafi_doc *doc, const grafi_ahead *ahead)
+{
+	Update *u = ctx;
+	graf_status_t st;
+
+	u->raw = raw;
+	u->ahead = ahead;
+	st = updateDoc(u, doc);
+	u->ahead = NULL;
+	return st;
 }
 
 /*
  * Load the raw hashes of the articles the index has for source SOURCE_ID
- * (updateKnown() looks them up): one pass over them, cheaper than a look-up
+ * (updateReadKnown() looks them up): one pass over them, cheaper than a look-up
  * per record, and memory for one file's articles (16 bytes each).
  */
 static void
@@ -847,7 +902,7 @@ updateReadWhole(int fd, char **data, size_t *len)
 }
 
 /*
- * Hash the file FD piece by piece, as updateStream() does.  OUT: *HASH and
+ * Hash the file FD piece by piece, as updateReadCollection() does.  OUT: *HASH and
  * *LEN.
  * @retval 0, or an errno value
  */
@@ -878,18 +933,90 @@ updateHashFile(int fd, uint64_t *hash, int64_t *len)
 	return 0;
 }
 
-/* Hand DATA[0..LEN), whole records of the current file, to its reader.
- * The reader's own failure fails the file (out of memory, the run). */
+/* The reader's own failure ST fails the file (out of memory, the run). */
 static void
-updateRead(Update *u, const char *data, size_t len, const grafi_reader_sink *sink)
+updateReaderFailed(Update *u, graf_status_t st)
 {
-	graf_status_t st = grafi_reader_for(u->file->format)(u->file->path, data, len, sink);
-
 	if (st != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
 		u->status = grafi_error(u->idx, st, "cannot read '%s': %s", u->file->path,
 					graf_status_to_string(st));
 		u->fatal = st == GRAF_STATUS_NOMEM;
 	}
+}
+
+/*
+ * The reading of one collection, on the pipe's thread (pipe.c): what it
+ * may use of the run (nothing that the writer changes meanwhile) and what
+ * it finds.
+ */
+typedef struct UpdateReading {
+	const char *path;
+	int fd;
+	grafi_reader_fn reader;
+	grafi_record_end_fn record_end;
+	const grafi_score_map *raws; /* the writer's u->raws, unchanged
+				      * while the file is read */
+	const volatile sig_atomic_t *interrupted;
+	bool hashed;                 /* the file's hash is taken already */
+	grafi_pipe *pipe;
+	uint64_t raw;                /* hash of the record being parsed */
+	/* out */
+	uint64_t hash;               /* unless HASHED */
+	int64_t len;
+	int err;                     /* errno of reading */
+	graf_status_t status;        /* the reader's own failure */
+} UpdateReading;
+
+/* Note the producer's own failure ST (a full pipe is the writer's). */
+static graf_status_t
+updateReadStatus(UpdateReading *r, graf_status_t st)
+{
+	if (st != GRAF_STATUS_OK && st != GRAF_STATUS_INTERRUPTED && r->status == GRAF_STATUS_OK)
+		r->status = st;
+	return st;
+}
+
+/*
+ * The reader's question before it parses a record of a collection: is it,
+ * byte for byte, a record the index holds for this file?  Then the writer
+ * is told (updateKnown()), and the record is not parsed.
+ */
+static bool
+updateReadKnown(void *ctx, const char *raw, size_t len)
+{
+	UpdateReading *r = ctx;
+	sqlite3_int64 id;
+
+	r->raw = grafi_hash64(GRAFI_HASH_INIT, raw, len);
+	if (r->raw == 0)
+		r->raw = 1;  /* 0 means "none" */
+	if (!r->raws)
+		return false;
+	id = (sqlite3_int64)grafi_score_map_get(r->raws, (sqlite3_int64)r->raw);
+	if (id == 0)
+		return false;
+	/* Stopped: skipped all the same, the next document stops the reader. */
+	updateReadStatus(r, grafi_pipe_known(r->pipe, r->raw, id));
+	r->raw = 0;
+	return true;
+}
+
+static graf_status_t
+updateReadDoc(void *ctx, const grafi_doc *doc)
+{
+	UpdateReading *r = ctx;
+	uint64_t raw = r->raw;
+
+	r->raw = 0;  /* it was this record's */
+	return updateReadStatus(r, grafi_pipe_doc(r->pipe, raw, doc));
+}
+
+static void
+updateReadWarn(void *ctx, const char *message)
+{
+	UpdateReading *r = ctx;
+
+	updateReadStatus(r, grafi_pipe_warn(r->pipe, message));
 }
 
 /* The number of lines S[0..N) ends, for the line numbers of warnings. */
@@ -904,56 +1031,59 @@ updateCountLines(const char *s, size_t n)
 }
 
 /*
- * Read the collection FD through SINK in pieces of whole records (RECORD_END
- * says where one ends), so that memory holds one piece and not the file.  A
- * record larger than UPDATE_MAX_FILE_BYTES is skipped with a warning.  OUT:
- * *HASH (unless HASHED: updateHashFile() has just taken it, and a second
- * pass over every byte would cost a third of what hashing the records does)
- * and *LEN of the whole file, as updateHashFile() gives them.
- * @retval 0, or an errno value of reading (failures of the reader or the
- *         sink are in u->status)
+ * Read the collection R->fd into the pipe P, in pieces of whole records
+ * (R->record_end says where one ends), so that memory holds one piece and
+ * not the file.  A record larger than UPDATE_MAX_FILE_BYTES is skipped with
+ * a warning.  OUT: R->hash (unless R->hashed: updateHashFile() has just
+ * taken it, and a second pass over every byte would cost a third of what
+ * hashing the records does) and R->len of the whole file, as
+ * updateHashFile() gives them; R->err, R->status.
  */
-static int
-updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sink *sink,
-	     bool hashed, uint64_t *hash, int64_t *len)
+static void
+updateReadCollection(void *arg, grafi_pipe *p)
 {
+	UpdateReading *r = arg;
+	grafi_reader_sink sink = { .doc = updateReadDoc, .warn = updateReadWarn, .ctx = r,
+				   .known = updateReadKnown };
 	size_t have = 0, cap = 2 * UPDATE_CHUNK_BYTES;
 	char *buf = malloc(cap);
 	uint64_t h = GRAFI_HASH_INIT;
 	int64_t total = 0;
 	bool eof = false, skipping = false;
-	int err = 0;
 
-	if (!buf)
-		return ENOMEM;
-	while (!eof && u->status == GRAF_STATUS_OK) {
+	r->pipe = p;
+	if (!buf) {
+		r->err = ENOMEM;
+		return;
+	}
+	while (!eof && r->status == GRAF_STATUS_OK && !*r->interrupted && !grafi_pipe_stopped(p)) {
 		size_t cut;
-		ssize_t r;
+		ssize_t n;
 
 		if (have + UPDATE_CHUNK_BYTES > cap) {
 			char *nb = realloc(buf, cap * 2);
 
 			if (!nb) {
-				err = ENOMEM;
+				r->err = ENOMEM;
 				break;
 			}
 			buf = nb;
 			cap *= 2;
 		}
-		r = updateReadFull(fd, buf + have, UPDATE_CHUNK_BYTES);
-		if (r < 0) {
-			err = errno;
+		n = updateReadFull(r->fd, buf + have, UPDATE_CHUNK_BYTES);
+		if (n < 0) {
+			r->err = errno;
 			break;
 		}
-		if (!hashed)
-			h = grafi_hash64(h, buf + have, (size_t)r);
-		total += r;
-		have += (size_t)r;
-		eof = r < UPDATE_CHUNK_BYTES;
+		if (!r->hashed)
+			h = grafi_hash64(h, buf + have, (size_t)n);
+		total += n;
+		have += (size_t)n;
+		eof = n < UPDATE_CHUNK_BYTES;
 		if (skipping) {
 			/* the rest of a record too large to read */
-			cut = eof ? have : record_end(buf, have, true);
-			sink->lines_before += updateCountLines(buf, cut ? cut : have);
+			cut = eof ? have : r->record_end(buf, have, true);
+			sink.lines_before += updateCountLines(buf, cut ? cut : have);
 			if (!cut) {
 				have = 0;
 				continue;
@@ -962,10 +1092,10 @@ updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sin
 			have -= cut;
 			skipping = false;
 		}
-		cut = eof ? have : record_end(buf, have, false);
+		cut = eof ? have : r->record_end(buf, have, false);
 		if (cut > 0) {
-			updateRead(u, buf, cut, sink);
-			sink->lines_before += updateCountLines(buf, cut);
+			updateReadStatus(r, r->reader(r->path, buf, cut, &sink));
+			sink.lines_before += updateCountLines(buf, cut);
 			memmove(buf, buf + cut, have - cut);
 			have -= cut;
 		}
@@ -973,24 +1103,61 @@ updateStream(Update *u, int fd, grafi_record_end_fn record_end, grafi_reader_sin
 			char msg[128];
 
 			snprintf(msg, sizeof msg, "line %zu: record larger than 256 MiB; skipped",
-				 sink->lines_before + 1);
-			updateWarn(u, u->file->path, msg);
-			sink->lines_before += updateCountLines(buf, have);
+				 sink.lines_before + 1);
+			updateReadWarn(r, msg);
+			sink.lines_before += updateCountLines(buf, have);
 			have = 0;
 			skipping = true;
 			/* back to the size of a piece */
 			free(buf);
 			cap = 2 * UPDATE_CHUNK_BYTES;
 			buf = malloc(cap);
-			if (!buf)
-				return ENOMEM;
+			if (!buf) {
+				r->err = ENOMEM;
+				return;
+			}
 		}
 	}
 	free(buf);
+	if (!r->hashed)
+		r->hash = h;
+	r->len = total;
+}
+
+/*
+ * Read the collection FD (of F's format) on the pipe's thread, and apply
+ * what it finds here.  OUT: *HASH (unless HASHED) and *LEN of the file.
+ * @retval 0, or an errno value of reading (failures of the reader or of
+ *         applying its documents are in u->status)
+ */
+static int
+updateStream(Update *u, int fd, const grafi_file *f, bool hashed, uint64_t *hash, int64_t *len)
+{
+	UpdateReading r = { .path = f->path, .fd = fd, .reader = grafi_reader_for(f->format),
+			    .record_end = grafi_record_end_for(f->format), .raws = u->raws,
+			    .interrupted = &u->idx->interrupted, .hashed = hashed };
+	grafi_pipe_sink sink = { .doc = updatePipedDoc, .known = updateKnown,
+				 .warn = updateReaderWarn, .ctx = u };
+	graf_status_t st;
+
+	/* The tokenizer and packer of the pipe's thread, kept for the run:
+	 * the stem cache stays warm from one collection to the next.
+	 * Without them, this thread tokenizes and packs, as it always can. */
+	if (!u->tokenizer && !u->no_ahead) {
+		u->packer = grafi_packer_new(u->store);
+		u->no_ahead = !u->packer || grafi_tokenizer_new(u->idx, &u->tokenizer) != SQLITE_OK;
+	}
+	st = grafi_pipe_run(updateReadCollection, &r, &sink, u->tokenizer, u->packer);
+
+	if (st == GRAF_STATUS_NOMEM && u->status == GRAF_STATUS_OK)
+		updateNoMem(u);  /* the pipe's own, before any event */
+	updateReaderFailed(u, r.status);
+	if (u->status == GRAF_STATUS_OK && u->idx->interrupted)
+		updateFail(u, SQLITE_INTERRUPT, "update");
 	if (!hashed)
-		*hash = h;
-	*len = total;
-	return err;
+		*hash = r.hash;
+	*len = r.len;
+	return r.err;
 }
 
 /* Load the sources the index has (u->sources), before the run changes any. */
@@ -1170,8 +1337,7 @@ updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
 	sqlite3_int64 old_size = old->size;
 	uint64_t old_hash = old->hash, hash = 0;
 	long warnings;
-	grafi_reader_sink sink = { .doc = updateDoc, .warn = updateReaderWarn, .ctx = u,
-				   .known = updateKnown };
+	grafi_reader_sink sink = { .doc = updateDoc, .warn = updateReaderWarn, .ctx = u };
 	grafi_record_end_fn record_end = grafi_record_end_for(f->format);
 	char *data = NULL;
 	int64_t len = 0;
@@ -1233,14 +1399,15 @@ updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
 	if (u->status == GRAF_STATUS_OK && record_end) {
 		if (u->old_source_id)
 			updateLoadRaws(u, u->old_source_id);
-		err = updateStream(u, fd, record_end, &sink, hashed, &hash, &len);
+		if (u->status == GRAF_STATUS_OK)
+			err = updateStream(u, fd, f, hashed, &hash, &len);
 		if (err && u->status == GRAF_STATUS_OK)
 			u->status = grafi_error(u->idx, err == ENOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_IO,
 						"cannot read '%s': %s", f->path, strerror(err));
 		u->fatal = u->fatal || err == ENOMEM;
 		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
 	} else if (u->status == GRAF_STATUS_OK) {
-		updateRead(u, data, (size_t)len, &sink);
+		updateReaderFailed(u, grafi_reader_for(f->format)(f->path, data, (size_t)len, &sink));
 	}
 	u->stats->bytes += len;
 	free(data);
@@ -1459,6 +1626,10 @@ updateFinalize(Update *u)
 	u->n_sources = 0;
 	grafi_score_map_free(u->raws);
 	u->raws = NULL;
+	grafi_tokenizer_free(u->tokenizer);
+	u->tokenizer = NULL;
+	grafi_packer_free(u->packer);
+	u->packer = NULL;
 }
 
 /* Clean every root; OUT gets a malloc'ed array of malloc'ed strings. */
