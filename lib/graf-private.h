@@ -649,7 +649,8 @@ typedef graf_status_t (*grafi_reader_fn)(const char *path, const char *data, siz
 /* ---------------------------------------------------------------- the pipe -- */
 
 /* What was made of one text of a document ahead of the writer: its tokens
- * (TOKENS.v NULL: none) and its packed form (PACKED NULL: none). */
+ * (always, for every text of the document) and its packed form (PACKED
+ * NULL: none, before the store has a dictionary; never for the title). */
 typedef struct grafi_ahead {
 	grafi_tokens tokens;
 	const void *packed;

@@ -241,7 +241,7 @@ graf_status_t
 grafi_pipe_doc(grafi_pipe *p, uint64_t raw, const grafi_doc *doc)
 {
 	size_t n_texts = doc->n_paragraphs + 1, extra;
-	bool nomem, made = pipeMake(p, doc, &nomem);
+	bool nomem, made;
 	grafi_ahead *ahead = NULL;
 	grafi_token *v = NULL;
 	char *stems = NULL;
@@ -249,6 +249,10 @@ grafi_pipe_doc(grafi_pipe *p, uint64_t raw, const grafi_doc *doc)
 	PipeEvent *e;
 	char *at;
 
+	/* (stopped: not worth tokenizing and packing for nothing) */
+	if (grafi_pipe_stopped(p))
+		return GRAF_STATUS_INTERRUPTED;
+	made = pipeMake(p, doc, &nomem);
 	if (nomem)
 		return GRAF_STATUS_NOMEM;
 	extra = doc->n_paragraphs * sizeof(const char *) + strlen(doc->docid) + strlen(doc->title) + 2;
@@ -353,7 +357,8 @@ pipeThread(void *arg)
 }
 
 /* Start the producer's thread, with every signal blocked in it (they are
- * the writer's to handle: SIGINT interrupts the run).  False: none. */
+ * the writer's to handle: SIGINT interrupts the run), and set p->threaded.
+ * False: none. */
 static bool
 pipeStart(grafi_pipe *p, pthread_t *thread)
 {
@@ -365,8 +370,13 @@ pipeStart(grafi_pipe *p, pthread_t *thread)
 		return false;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
+	/* Threaded before the thread starts: its first put must queue, not
+	 * deliver on its own thread (the check suite caught that race). */
+	p->threaded = true;
 	rc = pthread_create(thread, NULL, pipeThread, p);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0)
+		p->threaded = false;  /* no thread: no one else reads it */
 	return rc == 0;
 }
 
@@ -429,8 +439,7 @@ grafi_pipe_run(void (*produce)(void *arg, grafi_pipe *p), void *arg, const grafi
 		pthread_mutex_destroy(&p.lock);
 		return GRAF_STATUS_NOMEM;
 	}
-	p.threaded = pipeStart(&p, &thread);
-	if (p.threaded) {
+	if (pipeStart(&p, &thread)) {
 		pipeDrain(&p);
 		pthread_join(thread, NULL);
 	} else {

@@ -22,6 +22,7 @@ Suite *index_suite(void);
 Suite *search_suite(void);
 Suite *query_suite(void);
 Suite *eval_suite(void);
+Suite *pipe_suite(void);
 
 /* ----------------------------------------------------------------- helpers -- */
 

@@ -293,6 +293,7 @@ main(void)
 	srunner_add_suite(sr, search_suite());
 	srunner_add_suite(sr, query_suite());
 	srunner_add_suite(sr, eval_suite());
+	srunner_add_suite(sr, pipe_suite());
 	/* The fork mode comes from CK_FORK (srunner's default). */
 	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
