@@ -15,9 +15,10 @@
  * allocation each, and the writer takes every queued event at once: one
  * lock and at most one wake-up per batch, not per document.
  *
- * When no thread can be started (or GRAF_THREADS=1 in the environment),
- * the producer runs on the caller's thread and each event is delivered
- * as it is made: the same code, the same results.
+ * When no thread can be started (or GRAF_THREADS=1 in the environment, or
+ * SQLite was built without thread safety), the producer runs on the
+ * caller's thread and each event is delivered as it is made: the same
+ * code, the same results.
  */
 #include "config.h"
 
@@ -366,7 +367,9 @@ pipeStart(grafi_pipe *p, pthread_t *thread)
 	int rc;
 	const char *threads = getenv("GRAF_THREADS");
 
-	if (threads && strcmp(threads, "1") == 0)
+	/* The thread tokenizes with FTS5's unicode61, whose buffers come
+	 * from SQLite's allocator: safe only in a thread-safe SQLite. */
+	if ((threads && strcmp(threads, "1") == 0) || !sqlite3_threadsafe())
 		return false;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
