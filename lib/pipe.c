@@ -57,6 +57,7 @@ typedef struct PipeEvent {
 
 /* What was made of one text, by offsets into the producer's buffers. */
 typedef struct PipeMade {
+	int text_len;              /* of the text */
 	size_t token, n_tokens;    /* in grafi_pipe.tokens */
 	size_t packed, packed_len; /* in grafi_pipe.packed; LEN 0: none */
 	sqlite3_int64 dict_id;
@@ -201,6 +202,7 @@ pipeMake(grafi_pipe *p, const grafi_doc *doc, bool *nomem)
 		PipeMade *m = &p->made[k];
 		int rc;
 
+		m->text_len = (int)len;  /* (checked below) */
 		m->token = p->tokens.n;
 		m->packed_len = 0;
 		rc = len > INT32_MAX ? SQLITE_TOOBIG
@@ -295,7 +297,7 @@ grafi_pipe_doc(grafi_pipe *p, uint64_t raw, const grafi_doc *doc)
 		const char *text = k == 0 ? e->doc.title : e->slot[k - 1];
 
 		ahead[k] = (grafi_ahead){
-			.tokens = { .text = text, .text_len = (int)strlen(text),
+			.tokens = { .text = text, .text_len = m->text_len,
 				    .v = v + m->token, .n = m->n_tokens, .stems = stems },
 			.packed = m->packed_len ? packed + m->packed : NULL,
 			.packed_len = m->packed_len,

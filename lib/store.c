@@ -91,15 +91,14 @@ struct grafi_store {
 	graf_index *idx;
 	sqlite3_int64 dict_stored;   /* the index's dictionary, loaded at the
 				      * first paragraph (0: none, or loaded) */
-	ZSTD_CDict *cdict;           /* the dictionary; NULL: none yet */
-	grafi_packer packer;         /* packs with CDICT */
-	/* CDICT and its id as the pipes' packers see them.  The writer
-	 * changes them under LOCK when it makes or loads a dictionary
-	 * (in the middle of a pipe's run) and frees a dictionary only
-	 * between files, when no pipe runs. */
+	/* The dictionary (NULL: none yet) and its id.  The writer changes
+	 * them under LOCK, which the pipes' packers read them under: it
+	 * makes or loads a dictionary in the middle of a pipe's run, and
+	 * frees one only between files, when no pipe runs. */
 	pthread_mutex_t lock;
-	const ZSTD_CDict *shared_cdict;
-	sqlite3_int64 shared_id;
+	ZSTD_CDict *cdict;
+	sqlite3_int64 dict_id;
+	grafi_packer packer;         /* the writer's: packs with CDICT */
 	/* samples, while there is no dictionary */
 	char *samples;
 	size_t sample_bytes, sample_cap;
@@ -174,22 +173,26 @@ packerRelease(grafi_packer *pk)
 	memset(pk, 0, sizeof *pk);
 }
 
-/* Set S's dictionary to CDICT (owned), id ID; NULL: none.  The old one is
- * freed: only between files, when no pipe packs with it. */
+/* Set S's dictionary to CDICT (owned; freed if it cannot be used), id ID;
+ * NULL: none.  The old one is freed: only between files, when no pipe
+ * packs with it.  False: out of memory, and S has no dictionary. */
 static bool
 storeSetDict(grafi_store *s, ZSTD_CDict *cdict, sqlite3_int64 id)
 {
+	ZSTD_CDict *old = s->cdict;
 	bool ok = packerUse(&s->packer, cdict, id);
 
-	pthread_mutex_lock(&s->lock);
-	s->shared_cdict = ok ? cdict : NULL;
-	s->shared_id = ok ? id : 0;
-	pthread_mutex_unlock(&s->lock);
-	if (s->cdict != cdict)
-		ZSTD_freeCDict(s->cdict);
-	s->cdict = cdict;
-	if (!ok)
+	if (!ok) {
 		packerUse(&s->packer, NULL, 0);
+		ZSTD_freeCDict(cdict);
+		cdict = NULL;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->cdict = cdict;
+	s->dict_id = cdict ? id : 0;
+	pthread_mutex_unlock(&s->lock);
+	if (old != cdict)
+		ZSTD_freeCDict(old);
 	return ok;
 }
 
@@ -221,8 +224,8 @@ grafi_packer_pack(grafi_packer *pk, const char *text, size_t len, const void **o
 
 	*out = NULL;
 	pthread_mutex_lock(&pk->store->lock);
-	cdict = pk->store->shared_cdict;
-	id = pk->store->shared_id;
+	cdict = pk->store->cdict;
+	id = pk->store->dict_id;
 	pthread_mutex_unlock(&pk->store->lock);
 	if (!cdict)
 		return GRAF_STATUS_OK;  /* none yet: the writer packs */
@@ -333,9 +336,10 @@ storeLoadStored(grafi_store *s)
 			       : grafi_sqlite_error(s->idx, rc, "cannot read the text dictionary");
 }
 
-/* Write the packed text PACKED[0..N) as paragraph ROW. */
-static graf_status_t
-storeWrite(grafi_store *s, sqlite3_int64 row, const void *packed, size_t n)
+/* Write the packed text PACKED[0..N) as paragraph ROW.
+ * @retval SQLITE_OK, or SQLite's error */
+static int
+storeWriteRow(grafi_store *s, sqlite3_int64 row, const void *packed, size_t n)
 {
 	int rc;
 
@@ -343,8 +347,17 @@ storeWrite(grafi_store *s, sqlite3_int64 row, const void *packed, size_t n)
 	sqlite3_bind_blob(s->put, 2, packed, (int)n, SQLITE_STATIC);
 	rc = sqlite3_step(s->put);
 	sqlite3_reset(s->put);
-	return rc == SQLITE_DONE ? GRAF_STATUS_OK
-				 : grafi_sqlite_error(s->idx, rc, "cannot store a paragraph");
+	return rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* storeWriteRow(), its failure recorded. */
+static graf_status_t
+storeWrite(grafi_store *s, sqlite3_int64 row, const void *packed, size_t n)
+{
+	int rc = storeWriteRow(s, row, packed, n);
+
+	return rc == SQLITE_OK ? GRAF_STATUS_OK
+			       : grafi_sqlite_error(s->idx, rc, "cannot store a paragraph");
 }
 
 graf_status_t
@@ -381,7 +394,7 @@ grafi_store_put_packed(grafi_store *s, sqlite3_int64 row, const char *text, size
 		       const void *packed, size_t n, sqlite3_int64 dict_id)
 {
 	/* Packed with the dictionary the store still has: as it would. */
-	if (packed && s->cdict && dict_id == s->packer.dict_id)
+	if (packed && s->cdict && dict_id == s->dict_id)
 		return storeWrite(s, row, packed, n);
 	return grafi_store_put(s, row, text, len);
 }
@@ -460,11 +473,7 @@ storeRepack(grafi_store *s, sqlite3_stmt *get, sqlite3_int64 row)
 			rc = SQLITE_NOMEM;
 		} else if (s->packer.buf[0] == STORE_PACKED) {
 			sqlite3_reset(get);
-			sqlite3_bind_int64(s->put, 1, row);
-			sqlite3_bind_blob(s->put, 2, s->packer.buf, (int)n, SQLITE_STATIC);
-			rc = sqlite3_step(s->put);
-			sqlite3_reset(s->put);
-			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+			rc = storeWriteRow(s, row, s->packer.buf, n);
 		}
 	}
 	sqlite3_reset(get);
