@@ -59,6 +59,8 @@ _Static_assert(GRAFI_PARA_BITS == 24 && GRAFI_MAX_PARAGRAPHS == 16777215,
  * bits first, the high bit set on all but the last byte.  Inline: the
  * posting decoder calls them for every posting a query reads.
  */
+#define GRAFI_VARINT_MAX 10  /* bytes of the longest: 64 bits, 7 a byte */
+
 static inline size_t
 grafi_put_varint(unsigned char *p, uint64_t v)
 {

@@ -64,16 +64,15 @@
 #define POST_BLOCK 128
 
 /* Flush the in-memory lists to a segment when they take this much memory:
- * bounds graf-index's memory whatever the corpus.  The news benchmark's 7
- * million postings and 180,000 terms take about 80 MiB, so its build from
- * nothing flushes once, and pays a spill and a merge at the end: 12% of
- * its CPU time.  With 96 MiB it would not, but peak memory would be 150 MB
- * at 1x and 193 MB at 4x instead of 137 and 145 (doc/performance.md). */
+ * bounds graf-index's memory whatever the corpus.  The news benchmark's 6.9
+ * million postings and 161,000 terms take 62 MiB, so its build from nothing
+ * flushes nothing; a corpus a little larger spills once and pays a merge at
+ * the end, about 12% of its CPU time (doc/performance.md). */
 #define POST_FLUSH_BYTES (64L << 20)
 
-/* Memory a term costs besides its postings: its PostTerm, its text, the
- * allocator's headers and its share of the hash table's slots. */
-#define POST_TERM_BYTES(len) (sizeof(PostTerm) + (size_t)(len) + 1 + 48)
+/* Memory a term costs besides postings that outgrow it: its PostTerm and
+ * text, the allocator's header and its share of the hash table's slots. */
+#define POST_TERM_BYTES(len) (sizeof(PostTerm) + (size_t)(len) + 1 + 8 + 16)
 
 /* Bytes of blocks per stored row (see the file comment). */
 #define POST_CHUNK 3000
@@ -88,24 +87,35 @@
  * zigzag delta from the previous posting's (rows usually come in order, so
  * one byte), the paragraph, tf and the row length.  About four bytes a
  * posting.
+ *
+ * Most terms are rare (half of the news benchmark's 180,000 terms are in one
+ * or two rows), so what a term costs besides its postings decides how many
+ * postings fit in the memory budget: the term's bytes live at the end of its
+ * PostTerm and its first postings inside it, one allocation in all until
+ * the list outgrows POST_INLINE bytes.  Half the memory of a PostTerm with
+ * pointers to both, and at 1x the news benchmark's lists then fit in
+ * POST_FLUSH_BYTES with no spill to merge (doc/performance.md).
  */
+#define POST_INLINE 16
+
 typedef struct PostTerm {
-	char *term;
-	int len;
-	unsigned char *buf;
-	size_t n, cap;           /* bytes */
-	size_t count;            /* postings */
 	sqlite3_int64 last_row;  /* of the last posting; -1: none */
-	bool sorted;             /* rows appended in increasing order */
 	uint64_t row_mark;       /* capture: the row counted in row_slot */
-	size_t row_slot;
-	long df_delta;           /* rows gained minus rows lost in this run */
+	unsigned char *buf;      /* the postings: inline, or allocated */
+	uint32_t n, cap;         /* bytes (a list bigger than 4 GiB fails) */
+	uint32_t count;          /* postings */
+	uint32_t row_slot;
+	int32_t df_delta;        /* rows gained minus rows lost in this run */
 	/* the state before the current file first touched it, for a rollback */
 	uint32_t file_serial;
-	size_t file_n, file_count;
 	sqlite3_int64 file_last_row;
+	uint32_t file_n, file_count;
+	int32_t file_df_delta;
+	uint16_t len;            /* of the term: at most 32768 bytes */
+	bool sorted;             /* rows appended in increasing order */
 	bool file_sorted;
-	long file_df_delta;
+	unsigned char inline_buf[POST_INLINE];
+	char term[];             /* LEN bytes and a NUL */
 } PostTerm;
 
 /* The terms of the row being inserted. */
@@ -185,17 +195,14 @@ postTermGet(grafi_postings *p, int table, const char *term, int len)
 	for (i = postHash(term, len) & mask; (pt = t->slots[i]) != NULL; i = (i + 1) & mask)
 		if (pt->len == len && memcmp(pt->term, term, (size_t)len) == 0)
 			return pt;
-	pt = calloc(1, sizeof *pt);
+	pt = calloc(1, sizeof *pt + (size_t)len + 1);
 	if (!pt)
 		return NULL;
-	pt->term = malloc((size_t)len + 1);
-	if (!pt->term) {
-		free(pt);
-		return NULL;
-	}
 	memcpy(pt->term, term, (size_t)len);
 	pt->term[len] = '\0';
-	pt->len = len;
+	pt->len = (uint16_t)len;
+	pt->buf = pt->inline_buf;
+	pt->cap = POST_INLINE;
 	pt->sorted = true;
 	pt->last_row = -1;
 	pt->file_serial = UINT32_MAX;
@@ -212,8 +219,8 @@ postTermsFree(grafi_postings *p, int table)
 
 	for (size_t k = 0; k < t->cap; k++)
 		if (t->slots[k]) {
-			free(t->slots[k]->term);
-			free(t->slots[k]->buf);
+			if (t->slots[k]->buf != t->slots[k]->inline_buf)
+				free(t->slots[k]->buf);
 			free(t->slots[k]);
 		}
 	free(t->slots);
@@ -342,26 +349,37 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	sqlite3_int64 d = art - prev;
 	uint64_t zz = d >= 0 ? (uint64_t)d << 1 : ((uint64_t)(-d) << 1) - 1;
 
+	unsigned char enc[4 * GRAFI_VARINT_MAX];
+	size_t k = 0;
+
+	k += grafi_put_varint(enc + k, zz);
+	k += grafi_put_varint(enc + k, (uint64_t)GRAFI_ROWID_PARA(row));
+	k += grafi_put_varint(enc + k, tf);
+	k += grafi_put_varint(enc + k, dl);
 	postTouch(pt, serial);
-	if (pt->n + 32 > pt->cap) {
-		size_t ncap = pt->cap ? pt->cap * 2 : 16;
+	if (pt->n + k > pt->cap) {
+		size_t ncap = (size_t)pt->cap * 2;
 		unsigned char *nb;
 
-		while (ncap < pt->n + 32)
+		while (ncap < pt->n + k)
 			ncap *= 2;
-		nb = realloc(pt->buf, ncap);
+		if (ncap > UINT32_MAX)
+			return false;
+		nb = pt->buf == pt->inline_buf ? malloc(ncap) : realloc(pt->buf, ncap);
 		if (!nb)
 			return false;
-		t->bytes += ncap - pt->cap;
+		if (pt->buf == pt->inline_buf)
+			memcpy(nb, pt->inline_buf, pt->n);
+		t->bytes += ncap;
+		if (pt->buf != pt->inline_buf)
+			t->bytes -= pt->cap;
 		pt->buf = nb;
-		pt->cap = ncap;
+		pt->cap = (uint32_t)ncap;
 	}
 	if (pt->last_row >= row)
 		pt->sorted = false;
-	pt->n += grafi_put_varint(pt->buf + pt->n, zz);
-	pt->n += grafi_put_varint(pt->buf + pt->n, (uint64_t)GRAFI_ROWID_PARA(row));
-	pt->n += grafi_put_varint(pt->buf + pt->n, tf);
-	pt->n += grafi_put_varint(pt->buf + pt->n, dl);
+	memcpy(pt->buf + pt->n, enc, k);
+	pt->n += (uint32_t)k;
 	pt->count++;
 	pt->df_delta++;
 	pt->last_row = row;
@@ -909,6 +927,16 @@ postComparePosting(const void *a, const void *b)
 	return (x->row > y->row) - (x->row < y->row);
 }
 
+/* Whether V[0..N) is in increasing row order. */
+static bool
+postSorted(const grafi_posting *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (v[i - 1].row >= v[i].row)
+			return false;
+	return true;
+}
+
 /*
  * What postMergeTable() reads and then deletes: the segments of post
  * (keyed by segment first: a term is one seek per segment) older than the
@@ -941,11 +969,13 @@ postMergeTable(grafi_postings *p, int table, bool spill)
 	PostBuf buf = { 0 };
 	sqlite3_int64 seg, below, total = 0;
 	graf_status_t st;
+	bool any_tombs;
 	int rc;
 
 	st = postLoadTombs(idx, table, &tombs);
 	if (st != GRAF_STATUS_OK)
 		return st;
+	any_tombs = grafi_score_map_size(tombs) > 0;
 	sqlite3_bind_int(p->put_seg, 1, table);
 	sqlite3_bind_int64(p->put_seg, 2, 0);
 	rc = sqlite3_step(p->put_seg);
@@ -982,18 +1012,24 @@ postMergeTable(grafi_postings *p, int table, bool spill)
 				rc = SQLITE_CORRUPT;
 				break;
 			}
-			keep = 0;
-			for (size_t i = from; i < all.n; i++)
-				if (!grafi_postings_dead(tombs, all.v[i].row, s))
-					all.v[from + keep++] = all.v[i];
-			all.n = from + keep;
+			if (any_tombs) {
+				keep = 0;
+				for (size_t i = from; i < all.n; i++)
+					if (!grafi_postings_dead(tombs, all.v[i].row, s))
+						all.v[from + keep++] = all.v[i];
+				all.n = from + keep;
+			}
 		}
 		sqlite3_reset(lists);
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 		if (rc != SQLITE_OK || all.n == 0)
 			continue;
-		qsort(all.v, all.n, sizeof *all.v, postComparePosting);
+		/* Segments hold rows in order, and a build from nothing writes
+		 * them in order too: then the lists, one after the other, are
+		 * already sorted. */
+		if (!postSorted(all.v, all.n))
+			qsort(all.v, all.n, sizeof *all.v, postComparePosting);
 		rc = postWriteList(p->put_post, table, term, term_len, seg, all.v, all.n, &buf);
 		total += (sqlite3_int64)all.n;
 	}
