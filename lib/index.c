@@ -42,6 +42,8 @@
 
 /* How long a writer waits for another writer before giving up (ms). */
 #define INDEX_BUSY_TIMEOUT_MS 5000
+/* ... and between tries where SQLite cannot wait for it. */
+#define INDEX_BUSY_RETRY_MS 10
 
 /* FTS5's pending-data limit for each table, in bytes (see schema_sql). */
 #define INDEX_FTS5_HASHSIZE "8388608"
@@ -394,7 +396,19 @@ static graf_status_t
 indexSetWriteMode(graf_index *idx)
 {
 	int one = 1;
-	graf_status_t st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
+	graf_status_t st;
+
+	/* Turning a new index's rollback journal into a WAL upgrades a read
+	 * lock to a write lock within one transaction, where SQLite answers
+	 * SQLITE_BUSY at once instead of calling the busy handler (two
+	 * connections waiting there would deadlock): graf-index processes
+	 * started together on a new file met it.  Retry as the handler would. */
+	for (int waited_ms = 0;; waited_ms += INDEX_BUSY_RETRY_MS) {
+		st = grafi_exec(idx, "PRAGMA journal_mode = WAL", "cannot open index");
+		if (st != GRAF_STATUS_BUSY || waited_ms >= INDEX_BUSY_TIMEOUT_MS)
+			break;
+		sqlite3_sleep(INDEX_BUSY_RETRY_MS);
+	}
 
 	/* synchronous = NORMAL: in WAL mode a commit is durable at the next
 	 * checkpoint, and never torn.  journal_size_limit = 0 trims the kept

@@ -172,17 +172,16 @@ index_ok -q --wait 0 -i idx2.db news news2
 
 # --- four graf-index at once on a new index --------------------------------------------
 mkdir -p a b c d
-pids=
 for dir in a b c d; do
 	printf 'Headline %s\n\nThe paragraph of %s, written by indexer %s.\n' "$dir" "$dir" "$dir" \
 		>"$dir/$dir.txt"
 	start_bg "$dir.out" "$dir.err" "$GRAF_INDEX_BIN" -q --wait 60 -i four.db "$dir"
-	pids="$pids $bg_pid"
+	eval "pid_$dir=\$bg_pid"
 done
-for pid in $pids; do
+for dir in a b c d; do
 	_st=0
-	wait "$pid" || _st=$?
-	[ "$_st" -eq 0 ] || { err=$(ls ./*.err | head -n 1); fail "one of four graf-index exited with $_st"; }
+	wait "$(eval "echo \$pid_$dir")" || _st=$?
+	[ "$_st" -eq 0 ] || { err=$dir.err; fail "one of four graf-index ($dir) exited with $_st"; }
 done
 cat a.err b.err c.err d.err >"$err"
 assert_empty "$err"
