@@ -308,6 +308,8 @@ void grafi_score_map_free(grafi_score_map *m);
 bool grafi_score_map_put(grafi_score_map *m, sqlite3_int64 key, double value);
 /* 0.0 for a missing key */
 double grafi_score_map_get(const grafi_score_map *m, sqlite3_int64 key);
+/* Forget M's entries (NULL: nothing). */
+void grafi_score_map_clear(grafi_score_map *m);
 size_t grafi_score_map_size(const grafi_score_map *m);
 
 /* The parameters graf_rank() reads, bound to its argument by the query. */

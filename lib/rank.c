@@ -110,6 +110,27 @@ grafi_score_map_put(grafi_score_map *m, sqlite3_int64 key, double value)
 	return true;
 }
 
+void
+grafi_score_map_clear(grafi_score_map *m)
+{
+	if (!m || m->n == 0)
+		return;
+	/* Keep the slots for the next use if they were well used: clearing
+	 * costs less than growing them again through fresh memory.  Free them
+	 * if they were mostly empty, so that many small uses after a large
+	 * one (article files after a collection) do not each clear it all. */
+	if (m->n * 8 >= m->cap) {
+		memset(m->keys, 0, m->cap * sizeof *m->keys);
+	} else {
+		free(m->keys);
+		free(m->values);
+		m->keys = NULL;
+		m->values = NULL;
+		m->cap = 0;
+	}
+	m->n = 0;
+}
+
 double
 grafi_score_map_get(const grafi_score_map *m, sqlite3_int64 key)
 {

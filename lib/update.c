@@ -550,9 +550,9 @@ updateCollectIds(Update *u, int which, sqlite3_int64 id, IdList *out)
 static void
 updateForgetSeen(Update *u)
 {
-	grafi_score_map_free(u->seen);
-	u->seen = grafi_score_map_new();
-	if (!u->seen)
+	if (u->seen)
+		grafi_score_map_clear(u->seen);
+	else if (!(u->seen = grafi_score_map_new()))
 		updateNoMem(u);
 }
 
@@ -797,8 +797,10 @@ updateLoadRaws(Update *u, sqlite3_int64 source_id)
 	sqlite3_stmt *stmt = updateBindId(u, STMT_SOURCE_RAWS, source_id);
 	int rc;
 
-	grafi_score_map_free(u->raws);
-	u->raws = grafi_score_map_new();
+	if (u->raws)
+		grafi_score_map_clear(u->raws);  /* its slots serve the next collection */
+	else
+		u->raws = grafi_score_map_new();
 	if (!u->raws) {
 		sqlite3_reset(stmt);
 		updateNoMem(u);
@@ -1348,8 +1350,7 @@ updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
 	u->docs = 0;
 	u->raw = 0;
 	updateForgetSeen(u);
-	grafi_score_map_free(u->raws);
-	u->raws = NULL;
+	grafi_score_map_clear(u->raws);  /* no collection's hashes yet */
 
 	err = updateOpen(u, f, old_size, &fd, &data, &len, &hash, &hashed);
 	if (err == ENOENT) {

@@ -1032,6 +1032,36 @@ START_TEST(test_oom_query)
 }
 END_TEST
 
+/* The score map (rank.c) holds what was put, and forgets it all when
+ * cleared, whether it keeps its slots for the next use (well filled) or
+ * frees them (mostly empty): the update reuses one map per collection. */
+START_TEST(test_score_map_clear)
+{
+	grafi_score_map *m = grafi_score_map_new();
+
+	ck_assert_ptr_nonnull(m);
+	grafi_score_map_clear(NULL);
+	grafi_score_map_clear(m);  /* empty: nothing to do */
+	for (int round = 0; round < 3; round++) {
+		/* round 0 fills it; round 1 leaves it mostly empty; round 2
+		 * refills what round 1's clear freed */
+		sqlite3_int64 n = round == 1 ? 3 : 5000;
+
+		for (sqlite3_int64 k = 1; k <= n; k++)
+			ck_assert(grafi_score_map_put(m, k * 7919 + round, (double)(k + round)));
+		ck_assert_uint_eq(grafi_score_map_size(m), (size_t)n);
+		for (sqlite3_int64 k = 1; k <= n; k++)
+			ck_assert(grafi_score_map_get(m, k * 7919 + round) == (double)(k + round));
+		ck_assert(grafi_score_map_get(m, 7919 + round + 1) == 0.0);
+		grafi_score_map_clear(m);
+		ck_assert_uint_eq(grafi_score_map_size(m), 0);
+		for (sqlite3_int64 k = 1; k <= n; k++)
+			ck_assert(grafi_score_map_get(m, k * 7919 + round) == 0.0);
+	}
+	grafi_score_map_free(m);
+}
+END_TEST
+
 Suite *
 search_suite(void)
 {
@@ -1060,6 +1090,7 @@ search_suite(void)
 	tcase_add_test(core, test_match_raw);
 	tcase_add_test(core, test_close_with_open_queries);
 	tcase_add_test(core, test_read_handle);
+	tcase_add_test(core, test_score_map_clear);
 	suite_add_tcase(s, core);
 
 	tcase_add_checked_fixture(limits, setup, teardown);
