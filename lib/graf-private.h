@@ -232,6 +232,9 @@ int grafi_tokenizer_register(sqlite3 *db, struct grafi_postings **capture);
 typedef struct grafi_token {
 	uint32_t stem;
 	int len, start, end, flags;
+	/* What the capture needs (grafi_tokens_count): the term's hash, and
+	 * how often the text holds it at its first token (0 at the others). */
+	uint32_t hash, tf;
 } grafi_token;
 
 /* The tokens of the text TEXT[0..TEXT_LEN): V[0..N), their bytes in STEMS. */
@@ -249,7 +252,14 @@ typedef struct grafi_token_buf {
 	size_t n, cap;
 	char *stems;
 	size_t stems_n, stems_cap;
+	uint32_t *slots;         /* grafi_tokens_count()'s table, reused */
+	size_t slots_cap;
 } grafi_token_buf;
+
+/* Count the terms of the text whose tokens are B->v[FROM..B->n), as the
+ * capture of a row's postings would (postings.c), so that it need not:
+ * sets each token's hash and tf.  @retval false when out of memory */
+bool grafi_tokens_count(grafi_token_buf *b, size_t from);
 
 /* A graf tokenizer of its own, for another thread: IDX's language, and
  * it captures and replays nothing. */
@@ -436,6 +446,8 @@ void grafi_capture_deletes(grafi_postings *p, int table);
 /* At the start of each tokenization of a document (stem-tokenizer.c). */
 void grafi_capture_text(grafi_postings *p);
 void grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated);
+/* All the tokens of T at once, counted ahead (grafi_tokens_count). */
+void grafi_capture_counted(grafi_postings *p, const grafi_tokens *t);
 graf_status_t grafi_capture_done(grafi_postings *p);
 /* The tokens of the next row's text, made ahead (NULL: none); the
  * tokenizer replays them when FTS5 asks it to tokenize that very text. */

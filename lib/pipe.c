@@ -455,6 +455,7 @@ grafi_pipe_run(void (*produce)(void *arg, grafi_pipe *p), void *arg, const grafi
 	pthread_mutex_destroy(&p.lock);
 	free(p.tokens.v);
 	free(p.tokens.stems);
+	free(p.tokens.slots);
 	free(p.made);
 	free(p.packed);
 	return p.status;

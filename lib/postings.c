@@ -63,6 +63,9 @@
  * header is noise. */
 #define POST_BLOCK 128
 
+/* FTS5 keeps at most this many bytes of a token; so does the capture. */
+#define POST_MAX_TOKEN 32768
+
 /* Flush the in-memory lists to a segment when they take this much memory:
  * bounds graf-index's memory whatever the corpus.  The news benchmark's 6.9
  * million postings and 161,000 terms take 62 MiB, so its build from nothing
@@ -164,9 +167,10 @@ postHash(const char *s, int n)
 	return h;
 }
 
-/* The PostTerm of TERM in TABLE, created if missing; NULL if out of memory. */
+/* The PostTerm of TERM (postHash() HASH) in TABLE, created if missing; NULL
+ * if out of memory. */
 static PostTerm *
-postTermGet(grafi_postings *p, int table, const char *term, int len)
+postTermGet(grafi_postings *p, int table, const char *term, int len, uint32_t hash)
 {
 	PostTable *t = &p->table[table];
 	size_t mask, i;
@@ -192,7 +196,7 @@ postTermGet(grafi_postings *p, int table, const char *term, int len)
 		t->cap = ncap;
 	}
 	mask = t->cap - 1;
-	for (i = postHash(term, len) & mask; (pt = t->slots[i]) != NULL; i = (i + 1) & mask)
+	for (i = hash & mask; (pt = t->slots[i]) != NULL; i = (i + 1) & mask)
 		if (pt->len == len && memcmp(pt->term, term, (size_t)len) == 0)
 			return pt;
 	pt = calloc(1, sizeof *pt + (size_t)len + 1);
@@ -253,19 +257,13 @@ grafi_capture_text(grafi_postings *p)
 		p->row_serial++;
 }
 
-void
-grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated)
+/* Count TF more occurrences of TERM (postHash() HASH) in the row being
+ * captured. */
+static void
+captureTerm(grafi_postings *p, const char *term, int len, uint32_t hash, uint32_t tf)
 {
-	PostTerm *pt;
+	PostTerm *pt = postTermGet(p, p->row_table, term, len, hash);
 
-	if (!p || p->row_table < 0 || p->status != GRAF_STATUS_OK)
-		return;
-	if (!colocated)
-		p->row_tokens++;
-	/* FTS5 keeps at most 32768 bytes of a token; so do we. */
-	if (n_token > 32768)
-		n_token = 32768;
-	pt = postTermGet(p, p->row_table, token, n_token);
 	if (!pt) {
 		p->status = GRAF_STATUS_NOMEM;
 		return;
@@ -280,7 +278,7 @@ grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colo
 		return;
 	}
 	if (pt->row_mark == p->row_serial) {
-		p->row_terms[pt->row_slot].tf++;
+		p->row_terms[pt->row_slot].tf += tf;
 		return;
 	}
 	if (p->row_n == p->row_cap) {
@@ -295,10 +293,83 @@ grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colo
 		p->row_cap = ncap;
 	}
 	pt->row_mark = p->row_serial;
-	pt->row_slot = p->row_n;
+	pt->row_slot = (uint32_t)p->row_n;
 	p->row_terms[p->row_n].term = pt;
-	p->row_terms[p->row_n].tf = 1;
+	p->row_terms[p->row_n].tf = tf;
 	p->row_n++;
+}
+
+void
+grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colocated)
+{
+	if (!p || p->row_table < 0 || p->status != GRAF_STATUS_OK)
+		return;
+	if (!colocated)
+		p->row_tokens++;
+	if (n_token > POST_MAX_TOKEN)
+		n_token = POST_MAX_TOKEN;
+	captureTerm(p, token, n_token, postHash(token, n_token), 1);
+}
+
+/*
+ * The capture's work on a text, done ahead on the pipe's thread: each
+ * token's hash, and each term's count at its first token, so that the
+ * writer looks a term up once per row instead of once per token, and
+ * hashes nothing (grafi_capture_counted).  A table of the text's terms,
+ * by index of their first token, reused from text to text.
+ */
+bool
+grafi_tokens_count(grafi_token_buf *b, size_t from)
+{
+	size_t n = b->n - from, cap = 16, mask;
+	uint32_t *slots;
+
+	while (cap < 2 * n)
+		cap *= 2;
+	if (!(slots = grafi_reserve(b->slots, &b->slots_cap, cap, sizeof *slots)))
+		return false;
+	b->slots = slots;
+	memset(slots, 0xff, cap * sizeof *slots);  /* UINT32_MAX: free */
+	mask = cap - 1;
+	for (size_t i = from; i < b->n; i++) {
+		grafi_token *t = &b->v[i];
+		const char *stem = b->stems + t->stem;
+		int len = t->len > POST_MAX_TOKEN ? POST_MAX_TOKEN : t->len;
+		size_t j;
+
+		t->hash = postHash(stem, len);
+		t->tf = 1;
+		for (j = t->hash & mask; slots[j] != UINT32_MAX; j = (j + 1) & mask) {
+			grafi_token *first = &b->v[from + slots[j]];
+
+			if (first->hash == t->hash &&
+			    (first->len > POST_MAX_TOKEN ? POST_MAX_TOKEN : first->len) == len &&
+			    memcmp(b->stems + first->stem, stem, (size_t)len) == 0) {
+				first->tf++;
+				t->tf = 0;
+				break;
+			}
+		}
+		if (t->tf)
+			slots[j] = (uint32_t)(i - from);  /* a text is < 256 MiB */
+	}
+	return true;
+}
+
+void
+grafi_capture_counted(grafi_postings *p, const grafi_tokens *t)
+{
+	if (!p || p->row_table < 0)
+		return;
+	for (size_t i = 0; i < t->n && p->status == GRAF_STATUS_OK; i++) {
+		const grafi_token *k = &t->v[i];
+
+		if (!(k->flags & FTS5_TOKEN_COLOCATED))
+			p->row_tokens++;
+		if (k->tf)
+			captureTerm(p, t->stems + k->stem,
+				    k->len > POST_MAX_TOKEN ? POST_MAX_TOKEN : k->len, k->hash, k->tf);
+	}
 }
 
 void

@@ -349,10 +349,13 @@ stemReplay(StemContext *c, const grafi_tokens *ahead)
 {
 	int rc = SQLITE_OK;
 
+	/* the capture takes the terms as counted ahead, FTS5 every token */
+	if (c->tok->capture && *c->tok->capture)
+		grafi_capture_counted(*c->tok->capture, ahead);
 	for (size_t i = 0; i < ahead->n && rc == SQLITE_OK; i++) {
 		const grafi_token *t = &ahead->v[i];
 
-		rc = stemEmit(c, t->flags, ahead->stems + t->stem, t->len, t->start, t->end);
+		rc = c->x_token(c->ctx, t->flags, ahead->stems + t->stem, t->len, t->start, t->end);
 	}
 	return rc;
 }
@@ -492,7 +495,12 @@ stemKeep(void *ctx, int tflags, const char *token, int n_token, int start, int e
 int
 grafi_tokenizer_append(grafi_tokenizer *t, const char *text, int len, grafi_token_buf *buf)
 {
-	return stemTokenize((Fts5Tokenizer *)t, buf, FTS5_TOKENIZE_DOCUMENT, text, len, stemKeep);
+	size_t from = buf->n;
+	int rc = stemTokenize((Fts5Tokenizer *)t, buf, FTS5_TOKENIZE_DOCUMENT, text, len, stemKeep);
+
+	if (rc == SQLITE_OK && !grafi_tokens_count(buf, from))
+		rc = SQLITE_NOMEM;
+	return rc;
 }
 
 void

@@ -410,6 +410,50 @@ START_TEST(test_index_tokenize)
 }
 END_TEST
 
+/* The tokens made ahead for the writer (the pipe's) carry what the capture
+ * of postings needs: each term's count at its first token, 0 at its other
+ * tokens, and the same hash for the same stem; text by text. */
+START_TEST(test_tokens_counted)
+{
+	char *dir = ck_tmpdir("tokenizer");
+	char *path = ck_printf("%s/g.db", dir);
+	const char *first = "The cats and the cat: the end", *second = "cat cat";
+	grafi_token_buf buf = { 0 };
+	grafi_tokenizer *tok = NULL;
+	graf_index *idx;
+	size_t n_first;
+
+	ck_assert_int_eq(graf_index_open(path, GRAF_OPEN_WRITE, "english", &idx, NULL),
+			 GRAF_STATUS_OK);
+	ck_assert_int_eq(grafi_tokenizer_new(idx, &tok), SQLITE_OK);
+	ck_assert_int_eq(grafi_tokenizer_append(tok, first, (int)strlen(first), &buf), SQLITE_OK);
+	n_first = buf.n;
+	ck_assert_int_eq(grafi_tokenizer_append(tok, second, (int)strlen(second), &buf), SQLITE_OK);
+	/* the cat and the cat the end | cat cat */
+	ck_assert_uint_eq(n_first, 7);
+	ck_assert_uint_eq(buf.n, 9);
+	{
+		const uint32_t want_tf[] = { 3, 2, 1, 0, 0, 0, 1, 2, 0 };
+
+		for (size_t i = 0; i < buf.n; i++)
+			ck_assert_msg(buf.v[i].tf == want_tf[i], "token %zu: tf %u, not %u", i,
+				      buf.v[i].tf, want_tf[i]);
+	}
+	ck_assert_uint_eq(buf.v[0].hash, buf.v[3].hash);  /* the */
+	ck_assert_uint_eq(buf.v[1].hash, buf.v[4].hash);  /* cats, cat */
+	ck_assert_uint_eq(buf.v[1].hash, buf.v[7].hash);  /* across texts */
+	ck_assert_uint_ne(buf.v[0].hash, buf.v[1].hash);
+	grafi_tokenizer_free(tok);
+	free(buf.v);
+	free(buf.stems);
+	free(buf.slots);
+	graf_index_close(idx);
+	ck_rmtree(dir);
+	free(path);
+	free(dir);
+}
+END_TEST
+
 /* ------------------------------------------------------------- limits -- */
 
 START_TEST(test_empty_and_punctuation)
@@ -619,6 +663,7 @@ tokenizer_suite(void)
 	tcase_add_test(core, test_sql_vocabulary);
 	tcase_add_test(core, test_sql_highlight);
 	tcase_add_test(core, test_index_tokenize);
+	tcase_add_test(core, test_tokens_counted);
 	suite_add_tcase(s, core);
 
 	tcase_add_checked_fixture(limits, setup, teardown);
