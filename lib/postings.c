@@ -661,13 +661,56 @@ static const char drop_df_sql[] = "DELETE FROM post_df WHERE tbl = ?1 AND term =
 static const char put_tomb_sql[] =
 	"INSERT OR REPLACE INTO post_tomb(tbl, row, seg) VALUES(?1, ?2, ?3)";
 
-static int
-postCompareTermPtr(const void *a, const void *b)
-{
-	const PostTerm *x = *(PostTerm *const *)a, *y = *(PostTerm *const *)b;
-	int c = memcmp(x->term, y->term, (size_t)(x->len < y->len ? x->len : y->len));
+/*
+ * A term and the first 8 bytes of its text, big-endian, zeros after its end:
+ * an order of these numbers is the order of the texts (memcmp, then length)
+ * wherever they differ, so sorting 161,000 terms compares numbers in the
+ * array, not texts scattered in memory, but where two begin alike.
+ */
+typedef struct PostKey {
+	uint64_t prefix;
+	PostTerm *pt;
+} PostKey;
 
-	return c ? c : (x->len > y->len) - (x->len < y->len);
+static int
+postCompareKey(const void *a, const void *b)
+{
+	const PostKey *x = a, *y = b;
+	int c;
+
+	if (x->prefix != y->prefix)
+		return x->prefix < y->prefix ? -1 : 1;
+	c = memcmp(x->pt->term, y->pt->term, (size_t)(x->pt->len < y->pt->len ? x->pt->len : y->pt->len));
+	return c ? c : (x->pt->len > y->pt->len) - (x->pt->len < y->pt->len);
+}
+
+/* TABLE's terms with postings or a document-frequency change, in the order
+ * of the post and post_df keys, into *OUT (*N of them); false when out of
+ * memory. */
+static bool
+postSortedTerms(PostTable *t, PostKey **out, size_t *n)
+{
+	PostKey *keys = malloc((t->n ? t->n : 1) * sizeof *keys);
+
+	*out = keys;
+	*n = 0;
+	if (!keys)
+		return false;
+	for (size_t k = 0; k < t->cap; k++) {
+		PostTerm *pt = t->slots[k];
+		unsigned char b[8] = { 0 };
+		uint64_t prefix = 0;
+
+		if (!pt || (pt->count == 0 && pt->df_delta == 0))
+			continue;
+		memcpy(b, pt->term, pt->len < 8 ? pt->len : 8);
+		for (int i = 0; i < 8; i++)
+			prefix = prefix << 8 | b[i];
+		keys[(*n)++] = (PostKey){ prefix, pt };
+	}
+	if (*n > 1)
+		qsort(keys, *n, sizeof *keys, postCompareKey);
+	return true;
 }
 
 static int postComparePosting(const void *a, const void *b);
@@ -728,17 +771,17 @@ postRunTerm(sqlite3_stmt *stmt, int table, const PostTerm *pt)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
-/* Add the document-frequency changes of TABLE's terms to post_df. */
+/* Add the document-frequency changes of TABLE's terms KEYS[0..N) to
+ * post_df: in key order, so that a build appends to the b-tree. */
 static int
-postWriteFrequencies(grafi_postings *p, int table)
+postWriteFrequencies(grafi_postings *p, int table, const PostKey *keys, size_t n)
 {
-	PostTable *t = &p->table[table];
 	int rc = SQLITE_OK;
 
-	for (size_t k = 0; k < t->cap && rc == SQLITE_OK; k++) {
-		PostTerm *pt = t->slots[k];
+	for (size_t k = 0; k < n && rc == SQLITE_OK; k++) {
+		PostTerm *pt = keys[k].pt;
 
-		if (!pt || pt->df_delta == 0)
+		if (pt->df_delta == 0)
 			continue;
 		sqlite3_bind_int64(p->put_df, 3, pt->df_delta);
 		rc = postRunTerm(p->put_df, table, pt);
@@ -756,7 +799,7 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 {
 	graf_index *idx = p->idx;
 	PostTable *t = &p->table[table];
-	PostTerm **terms = NULL;
+	PostKey *terms = NULL;
 	grafi_posting *v = NULL;
 	size_t n_terms = 0, cap = 0;
 	PostBuf buf = { 0 };
@@ -765,9 +808,14 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 
 	if (t->n == 0)
 		return GRAF_STATUS_OK;
+	/* Terms in order, so that segments are written (and later merged)
+	 * in the order of the post table's key. */
+	if (!postSortedTerms(t, &terms, &n_terms))
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
 	if (t->postings == 0) {
 		/* deletions only: no segment, the document frequencies */
-		rc = postWriteFrequencies(p, table);
+		rc = postWriteFrequencies(p, table, terms, n_terms);
+		free(terms);
 		postTermsFree(p, table);
 		return rc == SQLITE_OK ? GRAF_STATUS_OK
 				       : grafi_sqlite_error(idx, rc, "cannot write postings");
@@ -780,26 +828,19 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 		sqlite3_bind_int64(p->put_seg, 2, t->postings);
 		rc = sqlite3_step(p->put_seg);
 		sqlite3_reset(p->put_seg);
-		if (rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE) {
+			free(terms);
 			return grafi_sqlite_error(idx, rc, "cannot write postings");
+		}
 		seg = sqlite3_last_insert_rowid(idx->db);
 	}
 	rc = SQLITE_OK;
 
-	/* Terms in order, so that segments are written (and later merged)
-	 * in the order of the post table's key. */
-	terms = malloc((t->n ? t->n : 1) * sizeof *terms);
-	if (!terms)
-		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
-	for (size_t k = 0; k < t->cap; k++)
-		if (t->slots[k] && t->slots[k]->count > 0)
-			terms[n_terms++] = t->slots[k];
-	if (n_terms > 1)
-		qsort(terms, n_terms, sizeof *terms, postCompareTermPtr);
-
 	for (size_t i = 0; i < n_terms && rc == SQLITE_OK; i++) {
-		PostTerm *pt = terms[i];
+		PostTerm *pt = terms[i].pt;
 
+		if (pt->count == 0)
+			continue;  /* a document-frequency change only */
 		if (pt->count > cap) {
 			grafi_posting *nv = realloc(v, pt->count * sizeof *nv);
 
@@ -817,7 +858,7 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 				   v, pt->count, &buf);
 	}
 	if (rc == SQLITE_OK)
-		rc = postWriteFrequencies(p, table);
+		rc = postWriteFrequencies(p, table, terms, n_terms);
 	free(terms);
 	free(v);
 	free(buf.p);
