@@ -54,6 +54,14 @@
 _Static_assert(GRAFI_PARA_BITS == 24 && GRAFI_MAX_PARAGRAPHS == 16777215,
 	       "update GRAFI_PARA_BITS_SQL and GRAFI_MAX_PARAGRAPHS_SQL");
 
+/* A hint that memory at P will be read soon (no effect where the compiler
+ * has no such builtin). */
+#if defined(__GNUC__)
+#define GRAFI_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define GRAFI_PREFETCH(p) ((void)(p))
+#endif
+
 /*
  * Varints of graf's own blobs (postings, packed text): 7 bits a byte, low
  * bits first, the high bit set on all but the last byte.  Inline: the
