@@ -105,6 +105,14 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 
 	if (status == GRAF_STATUS_OK)
 		return status;
+	/* graf's own statements name only tables and columns its schema has:
+	 * one that is missing means a damaged schema.  FTS5 prepares its
+	 * statements on the content tables when it first reads a row, so this
+	 * shows at a step, past grafi_prepare()'s check.  (A user's raw FTS5
+	 * query naming a missing column is the caller's to tell apart.) */
+	if ((rc & 0xff) == SQLITE_ERROR && last == SQLITE_ERROR &&
+	    (strncmp(why, "no such table", 13) == 0 || strncmp(why, "no such column", 14) == 0))
+		status = GRAF_STATUS_BAD_INDEX;
 	/* SQLite reports a full disk as SQLITE_FULL when it writes a page,
 	 * but as an I/O error when it sizes the -shm file (SHMSIZE). */
 	if (status == GRAF_STATUS_IO && sqlite3_system_errno(idx->db) == ENOSPC)
