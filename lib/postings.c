@@ -65,6 +65,7 @@
 
 /* FTS5 keeps at most this many bytes of a token; so does the capture. */
 #define POST_MAX_TOKEN 32768
+#define POST_TOKEN_LEN(len) ((len) > POST_MAX_TOKEN ? POST_MAX_TOKEN : (len))
 
 /* Flush the in-memory lists to a segment when they take this much memory:
  * bounds graf-index's memory whatever the corpus.  The news benchmark's 6.9
@@ -306,8 +307,7 @@ grafi_capture_token(grafi_postings *p, const char *token, int n_token, bool colo
 		return;
 	if (!colocated)
 		p->row_tokens++;
-	if (n_token > POST_MAX_TOKEN)
-		n_token = POST_MAX_TOKEN;
+	n_token = POST_TOKEN_LEN(n_token);
 	captureTerm(p, token, n_token, postHash(token, n_token), 1);
 }
 
@@ -334,7 +334,7 @@ grafi_tokens_count(grafi_token_buf *b, size_t from)
 	for (size_t i = from; i < b->n; i++) {
 		grafi_token *t = &b->v[i];
 		const char *stem = b->stems + t->stem;
-		int len = t->len > POST_MAX_TOKEN ? POST_MAX_TOKEN : t->len;
+		int len = POST_TOKEN_LEN(t->len);
 		size_t j;
 
 		t->hash = postHash(stem, len);
@@ -342,8 +342,7 @@ grafi_tokens_count(grafi_token_buf *b, size_t from)
 		for (j = t->hash & mask; slots[j] != UINT32_MAX; j = (j + 1) & mask) {
 			grafi_token *first = &b->v[from + slots[j]];
 
-			if (first->hash == t->hash &&
-			    (first->len > POST_MAX_TOKEN ? POST_MAX_TOKEN : first->len) == len &&
+			if (first->hash == t->hash && POST_TOKEN_LEN(first->len) == len &&
 			    memcmp(b->stems + first->stem, stem, (size_t)len) == 0) {
 				first->tf++;
 				t->tf = 0;
@@ -384,8 +383,7 @@ grafi_capture_counted(grafi_postings *p, const grafi_tokens *t)
 		if (!(k->flags & FTS5_TOKEN_COLOCATED))
 			p->row_tokens++;
 		if (k->tf)
-			captureTerm(p, t->stems + k->stem,
-				    k->len > POST_MAX_TOKEN ? POST_MAX_TOKEN : k->len, k->hash, k->tf);
+			captureTerm(p, t->stems + k->stem, POST_TOKEN_LEN(k->len), k->hash, k->tf);
 	}
 }
 
@@ -446,6 +444,7 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 	k += grafi_put_varint(enc + k, dl);
 	postTouch(pt, serial);
 	if (pt->n + k > pt->cap) {
+		bool inline_buf = pt->buf == pt->inline_buf;
 		size_t ncap = (size_t)pt->cap * 2;
 		unsigned char *nb;
 
@@ -453,14 +452,13 @@ postAppend(PostTerm *pt, PostTable *t, uint32_t serial, sqlite3_int64 row, uint3
 			ncap *= 2;
 		if (ncap > UINT32_MAX)
 			return false;
-		nb = pt->buf == pt->inline_buf ? malloc(ncap) : realloc(pt->buf, ncap);
+		nb = inline_buf ? malloc(ncap) : realloc(pt->buf, ncap);
 		if (!nb)
 			return false;
-		if (pt->buf == pt->inline_buf)
+		if (inline_buf)
 			memcpy(nb, pt->inline_buf, pt->n);
-		t->bytes += ncap;
-		if (pt->buf != pt->inline_buf)
-			t->bytes -= pt->cap;
+		/* (inline bytes are counted in POST_TERM_BYTES) */
+		t->bytes += ncap - (inline_buf ? 0 : pt->cap);
 		pt->buf = nb;
 		pt->cap = (uint32_t)ncap;
 	}
