@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sqlite3.h>
 
 #include "graf.h"
@@ -61,6 +62,19 @@ _Static_assert(GRAFI_PARA_BITS == 24 && GRAFI_MAX_PARAGRAPHS == 16777215,
 #else
 #define GRAFI_PREFETCH(p) ((void)(p))
 #endif
+
+/*
+ * True if the NUL-terminated WORD is the token TOKEN[0..N).  Inline, with
+ * the first bytes compared before any call: a query's verification and
+ * highlighting ask it for every token of long paragraphs, and nearly every
+ * token differs from the query's words at its first byte.
+ */
+static inline bool
+grafi_token_is(const char *word, const char *token, int n)
+{
+	return n > 0 && word[0] == token[0] && strncmp(word, token, (size_t)n) == 0 &&
+	       word[n] == '\0';
+}
 
 /*
  * Varints of graf's own blobs (postings, packed text): 7 bits a byte, low
@@ -421,6 +435,9 @@ typedef struct grafi_posting_list {
 	size_t n, cap;
 } grafi_posting_list;
 
+/* Free L's array (grown with grafi_region_grow()) and empty L. */
+void grafi_posting_list_free(grafi_posting_list *l);
+
 /* Append the postings of the list DATA[0..SIZE) to OUT; false if it is
  * malformed or memory runs out. */
 bool grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out);
@@ -518,11 +535,16 @@ typedef struct grafi_topk_input {
 				      * malloc'ed (caller frees each and the
 				      * array), for highlighting */
 	int n_stems;
+	graf_span *spans;            /* OUT, malloc'ed or NULL: where STEMS
+				      * occur in the hits whose text the search
+				      * read (grafi_topk_hit.span_at) */
 } grafi_topk_input;
 
 typedef struct grafi_topk_hit {
 	sqlite3_int64 row;
 	double score;
+	size_t span_at;              /* its matches: IN->spans[span_at ...], */
+	long n_spans;                /* ... this many; -1: the text was not read */
 } grafi_topk_hit;
 
 /*
@@ -1019,6 +1041,27 @@ char *grafi_cp1252_to_utf8(const char *s, size_t len, size_t *out_len);
  * memory. */
 void *grafi_huge_alloc(size_t size, size_t *mapped);
 void grafi_huge_free(void *p, size_t mapped);
+
+/*
+ * memory.c: grow the buffer P of *SIZE bytes (NULL, 0: none yet), of which
+ * USED are kept, to hold at least NEED bytes: P itself, or a new buffer with
+ * *SIZE updated (at least doubled); NULL when out of memory, and P is as it
+ * was.  Free it with grafi_region_free(P, *SIZE) (a size rounded down to
+ * whole elements will do).
+ *
+ * Why: the arrays a query decodes its lists into, kept between queries,
+ * grow to megabytes.  From malloc() each growth is a copy into fresh 4 KiB
+ * pages, a fault each; from 1 MiB up these are mappings of their own
+ * advised for huge pages (memory.c), a fault per 2 MiB.
+ */
+void *grafi_region_grow(void *p, size_t *size, size_t used, size_t need);
+void grafi_region_free(void *p, size_t size);
+
+/* memory.c: map the pages of [P, P + LEN), part of a read-only file
+ * mapping, into the process now (Linux: MADV_POPULATE_READ; where that is
+ * missing, a read-ahead hint), so that touching them later costs no page
+ * fault.  Errors are ignored: this is only ever an optimisation. */
+void grafi_populate_read(const void *p, size_t len);
 
 /*
  * The array V, of *CAP elements of SIZE bytes, grown (doubling, from 16) to

@@ -42,8 +42,13 @@
 
 /* How long a writer waits for another writer before giving up (ms). */
 #define INDEX_BUSY_TIMEOUT_MS 5000
+
 /* ... and between tries where SQLite cannot wait for it. */
 #define INDEX_BUSY_RETRY_MS 10
+
+/* The span of the index file handed to xFetch() at a time (its length is
+ * an int). */
+#define INDEX_PRELOAD_CHUNK ((sqlite3_int64)256 << 20)
 
 /* FTS5's pending-data limit for each table, in bytes (see schema_sql). */
 #define INDEX_FTS5_HASHSIZE "8388608"
@@ -576,6 +581,32 @@ struct sqlite3 *
 graf_index_db(graf_index *idx)
 {
 	return idx->db;
+}
+
+void
+graf_index_preload(graf_index *idx)
+{
+	sqlite3_file *f = NULL;
+	sqlite3_int64 size, off;
+
+	/* The memory map is SQLite's (PRAGMA mmap_size, graf_index_open()); its
+	 * address comes from the file's own xFetch(), the call SQLite's pager
+	 * reads pages through.  Without a map (mmap unavailable, or the file
+	 * past mmap_size) xFetch() hands out nothing and this does nothing. */
+	if (!idx || !idx->db ||
+	    sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->iVersion < 3 || !f->pMethods->xFetch ||
+	    f->pMethods->xFileSize(f, &size) != SQLITE_OK)
+		return;
+	for (off = 0; off < size; off += INDEX_PRELOAD_CHUNK) {
+		sqlite3_int64 len = size - off < INDEX_PRELOAD_CHUNK ? size - off : INDEX_PRELOAD_CHUNK;
+		void *p = NULL;
+
+		if (f->pMethods->xFetch(f, off, (int)len, &p) != SQLITE_OK || !p)
+			break;
+		grafi_populate_read(p, (size_t)len);
+		f->pMethods->xUnfetch(f, off, p);
+	}
 }
 
 void

@@ -152,7 +152,7 @@ matchWordToken(void *ctx, int tflags, const char *token, int n_token, int start,
 	WordsContext *c = ctx;
 
 	for (int i = 0; i < c->n_stems; i++) {
-		if (strncmp(c->stems[i], token, (size_t)n_token) != 0 || c->stems[i][n_token] != '\0')
+		if (!grafi_token_is(c->stems[i], token, n_token))
 			continue;
 		if (*c->n == *c->cap) {
 			size_t ncap = *c->cap ? *c->cap * 2 : 16;

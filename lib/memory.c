@@ -7,20 +7,31 @@
  * (the stem cache, a writer's page cache) is therefore mapped on its own,
  * aligned to a huge page and advised for transparent huge pages: one fault
  * per 2 MiB where the system grants them ("madvise" or "always" mode), and
- * ordinary pages, at no extra cost, where it does not.
+ * ordinary pages, at no extra cost, where it does not.  For the same
+ * reason a process about to run many queries may have the index's memory
+ * map filled in at once (grafi_populate_read()) rather than a fault at a
+ * time, in the middle of its queries.
  */
 #include "config.h"
 
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 #include "graf-private.h"
 
 #define HUGE_PAGE ((size_t)2 << 20)
+
+/* grafi_region_grow(): buffers of at least this many bytes are mappings of
+ * their own; smaller ones come from malloc().  (A mapped buffer is at
+ * least a huge page, so a capacity rounded down to whole elements stays
+ * above this.) */
+#define REGION_MAPPED ((size_t)64 << 10)
 
 /* SIZE bytes mapped on their own, aligned and advised for huge pages
  * (*MAPPED: the length mapped); NULL where the system has no such advice
@@ -74,6 +85,75 @@ grafi_huge_free(void *p, size_t mapped)
 	}
 #endif
 	free(p);
+}
+
+void *
+grafi_region_grow(void *p, size_t *size, size_t used, size_t need)
+{
+	size_t want;
+	void *np;
+
+	if (need <= *size)
+		return p;
+	want = *size <= SIZE_MAX / 2 && *size * 2 > need ? *size * 2 : need;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (want >= REGION_MAPPED) {
+		size_t mapped;
+
+		/* A new mapping and a copy of what is used: with doubling, each
+		 * byte is copied about once, and the fresh pages are huge ones. */
+		if (!(np = hugeMap(want, &mapped)))
+			return NULL;
+		if (p && used)
+			memcpy(np, p, used < *size ? used : *size);
+		grafi_region_free(p, *size);
+		*size = mapped;
+		return np;
+	}
+#else
+	(void)used;
+#endif
+	if ((np = realloc(p, want)))
+		*size = want;
+	return np;
+}
+
+void
+grafi_region_free(void *p, size_t size)
+{
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+	if (p && size >= REGION_MAPPED) {
+		munmap(p, (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+		return;
+	}
+#else
+	(void)size;
+#endif
+	free(p);
+}
+
+void
+grafi_populate_read(const void *p, size_t len)
+{
+#if defined(__linux__)
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t start, end;
+
+	if (!p || len == 0 || page <= 0)
+		return;
+	start = (uintptr_t)p / (uintptr_t)page * (uintptr_t)page;
+	end = (uintptr_t)p + len;
+#if defined(MADV_POPULATE_READ)
+	/* Linux 5.14 and later: the page tables filled in, one call. */
+	if (madvise((void *)start, end - start, MADV_POPULATE_READ) == 0)
+		return;
+#endif
+	/* Else at least have the file read ahead (asynchronously). */
+	(void)madvise((void *)start, end - start, MADV_WILLNEED);
+#else
+	(void)p;
+	(void)len;
+#endif
 }
 
 void *

@@ -603,14 +603,17 @@ grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t coun
 	const unsigned char *bend = body + len;
 	uint64_t art = 0;
 
+	if (count > SIZE_MAX / sizeof *out->v - out->n)
+		return false;
 	if (out->n + count > out->cap) {
-		size_t ncap = (out->n + count) * 2;
-		grafi_posting *nv = realloc(out->v, ncap * sizeof *nv);
+		size_t size = out->cap * sizeof *out->v;
+		grafi_posting *nv = grafi_region_grow(out->v, &size, out->n * sizeof *out->v,
+						      (out->n + (size_t)count) * sizeof *out->v);
 
 		if (!nv)
 			return false;
 		out->v = nv;
-		out->cap = ncap;
+		out->cap = size / sizeof *nv;
 	}
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t d, para, tf, dl;
@@ -635,6 +638,14 @@ grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t coun
 		out->n++;
 	}
 	return body == bend;
+}
+
+void
+grafi_posting_list_free(grafi_posting_list *l)
+{
+	grafi_region_free(l->v, l->cap * sizeof *l->v);
+	l->v = NULL;
+	l->n = l->cap = 0;
 }
 
 bool
@@ -1187,7 +1198,7 @@ postMergeTable(grafi_postings *p, int table, bool spill)
 		sqlite3_free(sql);
 	}
 	grafi_score_map_free(tombs);
-	free(all.v);
+	grafi_posting_list_free(&all);
 	free(buf.p);
 	return rc == SQLITE_OK ? GRAF_STATUS_OK : grafi_sqlite_error(idx, rc, "cannot merge postings");
 }

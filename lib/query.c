@@ -34,6 +34,7 @@ struct graf_query {
 	double *idf;                 /* per phrase of the ranked expression */
 	grafi_topk_hit *fast;        /* the top-k shortcut's hits, best first */
 	size_t n_fast, fast_at;
+	graf_span *fast_spans;       /* the matches it found in them (fast[].span_at) */
 	char **stems;                /* its positive words, for highlighting */
 	int n_stems;
 	double *head_idf;            /* per phrase of the headline expression */
@@ -265,6 +266,7 @@ queryFree(graf_query *q)
 	free(q->idf);
 	free(q->head_idf);
 	free(q->fast);
+	free(q->fast_spans);
 	for (int i = 0; i < q->n_stems; i++)
 		free(q->stems[i]);
 	free(q->stems);
@@ -409,13 +411,22 @@ queryLoadArticle(graf_query *q, sqlite3_int64 id)
 	return GRAF_STATUS_OK;
 }
 
-/* Q->hit's matches in Q->body from the top-k search's words. */
+/* Q->hit's matches in Q->body from the top-k search's words: found as it
+ * read the text to score it exactly, else by tokenizing the text now. */
 static int
 queryMatchWords(graf_query *q)
 {
+	const grafi_topk_hit *h = &q->fast[q->fast_at - 1];
 	size_t n = 0;
-	int rc = grafi_match_words(q->idx, q->body, (int)strlen(q->body), q->stems, q->n_stems,
-				   &q->spans, &n, &q->spans_cap);
+	int rc;
+
+	if (h->n_spans >= 0) {
+		q->hit.matches = h->n_spans > 0 ? q->fast_spans + h->span_at : NULL;
+		q->hit.n_matches = (size_t)h->n_spans;
+		return SQLITE_OK;
+	}
+	rc = grafi_match_words(q->idx, q->body, (int)strlen(q->body), q->stems, q->n_stems,
+			       &q->spans, &n, &q->spans_cap);
 
 	q->hit.matches = q->spans;
 	q->hit.n_matches = n;
@@ -817,6 +828,7 @@ queryTopk(graf_query *q)
 	q->status = grafi_topk(q->idx, &in, &q->fast, &q->n_fast, &taken);
 	q->stems = in.stems;
 	q->n_stems = in.n_stems;
+	q->fast_spans = in.spans;
 	if (q->status != GRAF_STATUS_OK || !taken) {
 		/* not taken: the exhaustive ranking computes its own map */
 		grafi_score_map_free(q->titles);

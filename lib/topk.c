@@ -75,6 +75,7 @@ typedef struct TopkQuery {
 typedef struct TopkCand {
 	sqlite3_int64 row;
 	double value;           /* exact score, or an upper bound */
+	uint32_t read;          /* 1 + its TopkVerify.read entry; 0: text not read */
 	bool exact;
 } TopkCand;
 
@@ -286,7 +287,7 @@ grafi_topk_release(graf_index *idx)
 	idx->topk.get = NULL;
 	idx->topk.loaded = false;
 	for (int i = 0; i < GRAFI_TOPK_SCRATCH; i++) {
-		free(idx->topk.scratch[i]);
+		grafi_region_free(idx->topk.scratch[i], idx->topk.scratch_size[i]);
 		idx->topk.scratch[i] = NULL;
 		idx->topk.scratch_size[i] = 0;
 	}
@@ -295,7 +296,7 @@ grafi_topk_release(graf_index *idx)
 /*
  * The largest buffer IDX kept from past queries (its size in *SIZE), or
  * NULL (*SIZE 0) when none is kept; the caller owns it, and grows it with
- * realloc() as it likes.
+ * grafi_region_grow() as it likes.
  *
  * Why: a query's lists and candidates take up to megabytes.  Freed, they
  * go back to the system (glibc unmaps large blocks and trims the top of
@@ -347,10 +348,10 @@ topkScratchGive(graf_index *idx, void *p, size_t size)
 			    (slot < 0 || idx->topk.scratch_size[i] < idx->topk.scratch_size[slot]))
 				slot = i;
 	if (slot < 0 || size > TOPK_SCRATCH_MAX) {
-		free(p);
+		grafi_region_free(p, size);
 		return;
 	}
-	free(idx->topk.scratch[slot]);
+	grafi_region_free(idx->topk.scratch[slot], idx->topk.scratch_size[slot]);
 	idx->topk.scratch[slot] = p;
 	idx->topk.scratch_size[slot] = size;
 }
@@ -622,13 +623,14 @@ static bool
 topkAppendRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
 {
 	if (*n + l->pl.n > *cap) {
-		size_t ncap = (*n + l->pl.n) * 2;
-		TopkCand *nv = realloc(*c, ncap * sizeof *nv);
+		size_t size = *cap * sizeof **c;
+		TopkCand *nv = grafi_region_grow(*c, &size, *n * sizeof **c,
+						 (*n + l->pl.n) * sizeof **c);
 
 		if (!nv)
 			return false;
 		*c = nv;
-		*cap = ncap;
+		*cap = size / sizeof *nv;
 	}
 	for (size_t r = 0; r < l->pl.n; r++)
 		(*c)[(*n)++].row = l->pl.v[r].row;
@@ -647,14 +649,13 @@ topkMergeRows(graf_index *idx, TopkCand **c, size_t *n, size_t *cap, const TopkL
 		return topkAppendRows(c, n, cap, l);
 	merged = topkScratchTake(idx, &size);
 	if (size < total * sizeof *merged) {
-		TopkCand *nv = realloc(merged, total * sizeof *merged);
+		TopkCand *nv = grafi_region_grow(merged, &size, 0, total * sizeof *merged);
 
 		if (!nv) {
-			free(merged);
+			grafi_region_free(merged, size);
 			return false;
 		}
 		merged = nv;
-		size = total * sizeof *merged;
 	}
 	for (i = 0; i < *n || j < l->pl.n;) {
 		sqlite3_int64 row;
@@ -747,6 +748,7 @@ topkCandidates(TopkQuery *q, TopkScore *sc, TopkCand **out, size_t *n_out, size_
 				continue;
 			c[keep].row = row;
 			c[keep].value = topkValue(q, sc, row, tf, dl, &c[keep].exact);
+			c[keep].read = 0;
 			keep++;
 		}
 		n = keep;
@@ -757,13 +759,18 @@ topkCandidates(TopkQuery *q, TopkScore *sc, TopkCand **out, size_t *n_out, size_
 	return GRAF_STATUS_OK;
 
 nomem:
-	free(c);
+	grafi_region_free(c, cap * sizeof *c);
 	return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
 }
 
 /* ---------------------------------------------------------- verification -- */
 
 static const char topk_text_sql[] = "SELECT body FROM para_body WHERE id = ?1";
+
+/* The spans of one row read: TopkVerify.spans[at, at + n). */
+typedef struct TopkRead {
+	size_t at, n;
+} TopkRead;
 
 /* What the exact score needs besides the postings: the row's text, read
  * and tokenized as FTS5 would for graf_rank(). */
@@ -774,6 +781,13 @@ typedef struct TopkVerify {
 	int pos;                 /* token position */
 	const TopkQuery *q;
 	bool nomem;
+	/* Where the positive words are in each row read, kept for the hits'
+	 * highlighting (match.c would tokenize the same text again, and the
+	 * rows read are the long ones: 30,000 tokens for "filing may later"). */
+	graf_span *spans;
+	size_t n_spans, cap_spans;
+	TopkRead *read;          /* per row read: its spans */
+	size_t n_read, cap_read;
 } TopkVerify;
 
 /* xToken callback: record where the query's words occur. */
@@ -781,15 +795,30 @@ static int
 topkVerifyToken(void *ctx, int tflags, const char *token, int n_token, int start, int end)
 {
 	TopkVerify *v = ctx;
+	bool matched = false;
 
 	if (!(tflags & FTS5_TOKEN_COLOCATED))
 		v->pos++;
 	for (int i = 0; i < v->q->n_phrase; i++) {
 		const TopkPhrase *ph = &v->q->phrase[i];
 
-		if (ph->negated || strncmp(ph->tokens[0], token, (size_t)n_token) != 0 ||
-		    ph->tokens[0][n_token] != '\0')
+		if (ph->negated || !grafi_token_is(ph->tokens[0], token, n_token))
 			continue;
+		/* one span per token, as grafi_match_words() finds them */
+		if (!matched) {
+			graf_span *nv = grafi_reserve(v->spans, &v->cap_spans, v->n_spans + 1,
+						      sizeof *nv);
+
+			if (!nv) {
+				v->nomem = true;
+				return SQLITE_NOMEM;
+			}
+			v->spans = nv;
+			v->spans[v->n_spans].start = (size_t)start;
+			v->spans[v->n_spans].end = (size_t)end;
+			v->n_spans++;
+			matched = true;
+		}
 		if (v->n_inst == v->cap_inst) {
 			int ncap = v->cap_inst ? v->cap_inst * 2 : 64;
 			grafi_rank_inst *nv = realloc(v->inst, (size_t)ncap * sizeof *nv);
@@ -814,12 +843,14 @@ topkVerifyToken(void *ctx, int tflags, const char *token, int n_token, int start
  * the row's text, tokenized by the index's tokenizer as FTS5 does.
  */
 static graf_status_t
-topkExact(TopkQuery *q, TopkScore *sc, TopkVerify *v, sqlite3_int64 row, double *score)
+topkExact(TopkQuery *q, TopkScore *sc, TopkVerify *v, sqlite3_int64 row, double *score,
+	  uint32_t *read)
 {
 	const grafi_rank_model *m = sc->m;
 	double tf[TOPK_MAX_PHRASES], k, total = 0.0;
 	int phrase_size[TOPK_MAX_PHRASES], rc;
 	const char *text;
+	TopkRead *nr;
 	bool title_exact;
 
 	sqlite3_bind_int64(v->text, 1, row);
@@ -830,6 +861,13 @@ topkExact(TopkQuery *q, TopkScore *sc, TopkVerify *v, sqlite3_int64 row, double 
 					  "cannot read a paragraph");
 	}
 	text = (const char *)sqlite3_column_text(v->text, 0);
+	nr = grafi_reserve(v->read, &v->cap_read, v->n_read + 1, sizeof *nr);
+	if (!nr || v->n_read >= UINT32_MAX) {
+		sqlite3_reset(v->text);
+		return grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory");
+	}
+	v->read = nr;
+	v->read[v->n_read].at = v->n_spans;
 	v->n_inst = 0;
 	v->pos = -1;
 	v->q = q;
@@ -841,6 +879,8 @@ topkExact(TopkQuery *q, TopkScore *sc, TopkVerify *v, sqlite3_int64 row, double 
 		return v->nomem || rc == SQLITE_NOMEM
 			       ? grafi_error(q->idx, GRAF_STATUS_NOMEM, "out of memory")
 			       : grafi_sqlite_error(q->idx, rc, "cannot read a paragraph");
+	v->read[v->n_read].n = v->n_spans - v->read[v->n_read].at;
+	*read = (uint32_t)++v->n_read;
 
 	for (int i = 0; i < q->n_phrase; i++) {
 		tf[i] = 0.0;
@@ -1100,7 +1140,7 @@ topkBestSift(grafi_topk_hit *h, size_t n, size_t i)
 static void
 topkBestOffer(grafi_topk_hit *h, size_t *n, size_t k, sqlite3_int64 row, double score)
 {
-	grafi_topk_hit c = { row, score };
+	grafi_topk_hit c = { row, score, 0, -1 };  /* text not read */
 
 	if (*n < k) {
 		size_t i = (*n)++;
@@ -1268,7 +1308,7 @@ topkOneWord(TopkQuery *q, TopkScore *sc, long want, grafi_topk_hit **out, size_t
 out:
 	free(best);
 	free(titles);
-	free(pl.v);
+	grafi_posting_list_free(&pl);
 	topkRawRelease(&raw);
 	return st;
 }
@@ -1303,6 +1343,7 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 	*out = NULL;
 	*n_out = 0;
 	*taken = false;
+	in->spans = NULL;
 	q.idx = idx;
 	if (!in->match || !in->model->idf || in->want <= 0)
 		return GRAF_STATUS_OK;
@@ -1373,7 +1414,7 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 		if (!top.exact) {
 			double score = 0;
 
-			st = topkExact(&q, &sc, &v, top.row, &score);
+			st = topkExact(&q, &sc, &v, top.row, &score, &heap[0].read);
 			if (st != GRAF_STATUS_OK)
 				goto out;
 			heap[0].value = score;
@@ -1395,6 +1436,8 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 		}
 		hits[n_hits].row = top.row;
 		hits[n_hits].score = top.value;
+		hits[n_hits].span_at = top.read ? v.read[top.read - 1].at : 0;
+		hits[n_hits].n_spans = top.read ? (long)v.read[top.read - 1].n : -1;
 		n_hits++;
 	}
 stems:
@@ -1418,6 +1461,8 @@ stems:
 		*out = hits;
 		*n_out = n_hits;
 		hits = NULL;
+		in->spans = v.spans;
+		v.spans = NULL;
 	}
 out:
 	free(hits);
@@ -1425,6 +1470,8 @@ out:
 	grafi_score_map_free(emitted);
 	grafi_stmt_give(idx, topk_text_sql, v.text);
 	free(v.inst);
+	free(v.spans);
+	free(v.read);
 	topkQueryRelease(&q);
 	return st;
 }

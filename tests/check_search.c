@@ -441,18 +441,27 @@ START_TEST(test_limit_offset)
 }
 END_TEST
 
+/* A and B are the same paragraphs in the same order, with the same text;
+ * both are freed. */
+static void
+assertSameHits(Hits *a, Hits *b)
+{
+	ck_assert_int_eq(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		ck_assert_str_eq(a->v[i].path, b->v[i].path);
+		ck_assert_int_eq(a->v[i].paragraph, b->v[i].paragraph);
+		ck_assert_str_eq(a->v[i].text, b->v[i].text);
+	}
+	hitsFree(a);
+	hitsFree(b);
+}
+
 /* The same query gives the same list, ties included. */
 START_TEST(test_deterministic)
 {
 	Hits a = search("AI", NULL), b = search("AI", NULL);
 
-	ck_assert_int_eq(a.n, b.n);
-	for (size_t i = 0; i < a.n; i++) {
-		ck_assert_str_eq(a.v[i].path, b.v[i].path);
-		ck_assert_int_eq(a.v[i].paragraph, b.v[i].paragraph);
-	}
-	hitsFree(&a);
-	hitsFree(&b);
+	assertSameHits(&a, &b);
 }
 END_TEST
 
@@ -460,13 +469,17 @@ END_TEST
  * The top-k search keeps its buffers from one query to the next (topk.c,
  * topkScratchTake): queries of every shape, in an order that hands each
  * one the dirty buffers of a different one, still give the exhaustive
- * ranking, hit for hit.
+ * ranking, hit for hit, highlighted alike.  (Where the search read a hit's
+ * text to score it exactly, as it does for ANDs of several words, it hands
+ * the words' places on to the highlighting, TopkVerify.spans: a repeated
+ * word must still give one span per token.)
  */
 START_TEST(test_topk_reuses_buffers)
 {
 	static const char *const queries[] = {
 		"AI", "chips OR export OR controls", "export controls", "China -chips",
-		"Nvidia", "AI", "chips OR export OR controls", "the",
+		"Nvidia", "AI", "chips OR export OR controls", "the", "China China",
+		"AI chips", "rare earths",
 	};
 	graf_search_options fast, full;
 
@@ -484,6 +497,13 @@ START_TEST(test_topk_reuses_buffers)
 				ck_assert_str_eq(a.v[j].path, b.v[j].path);
 				ck_assert_int_eq(a.v[j].paragraph, b.v[j].paragraph);
 				ck_assert_double_eq_tol(a.v[j].score, b.v[j].score, 1e-9);
+				ck_assert_msg(a.v[j].n_spans == b.v[j].n_spans && a.v[j].n_spans > 0,
+					      "%s: hit %zu: %zu spans, not %zu", queries[i], j,
+					      a.v[j].n_spans, b.v[j].n_spans);
+				for (size_t k = 0; k < a.v[j].n_spans; k++) {
+					ck_assert_uint_eq(a.v[j].spans[k].start, b.v[j].spans[k].start);
+					ck_assert_uint_eq(a.v[j].spans[k].end, b.v[j].spans[k].end);
+				}
 			}
 			hitsFree(&a);
 			hitsFree(&b);
@@ -1062,6 +1082,50 @@ START_TEST(test_score_map_clear)
 }
 END_TEST
 
+/* Preloading the index changes nothing but speed; NULL is a no-op. */
+START_TEST(test_preload)
+{
+	Hits a = search("export controls", NULL), b;
+
+	graf_index_preload(NULL);
+	graf_index_preload(idx);
+	graf_index_preload(idx);  /* again: nothing new to map */
+	b = search("export controls", NULL);
+	ck_assert_int_gt(a.n, 0);
+	assertSameHits(&a, &b);
+}
+END_TEST
+
+/* The top-k search's buffers (memory.c): grown from malloc() sizes into
+ * mappings of their own, the bytes in use carried over each time. */
+START_TEST(test_region_grow)
+{
+	unsigned char *p = NULL;
+	size_t size = 0, used = 0;
+	bool same = true;
+
+	for (size_t need = 100; need <= ((size_t)6 << 20); need *= 3) {
+		unsigned char *np = grafi_region_grow(p, &size, used, need);
+
+		ck_assert_ptr_nonnull(np);
+		ck_assert_uint_ge(size, need);
+		for (size_t i = 0; i < used; i++)
+			same = same && np[i] == (unsigned char)(i * 31 + 7);
+		ck_assert_msg(same, "the bytes in use were not carried over to %zu", need);
+		for (size_t i = used; i < need; i++)
+			np[i] = (unsigned char)(i * 31 + 7);
+		p = np;
+		used = need;
+	}
+	ck_assert_uint_gt(size, (size_t)4 << 20);
+	ck_assert_ptr_eq(grafi_region_grow(p, &size, used, 10), p);  /* room enough */
+	grafi_populate_read(p, used);
+	/* freed with its size rounded down to whole 24-byte elements */
+	grafi_region_free(p, size / 24 * 24);
+	grafi_region_free(NULL, 0);
+}
+END_TEST
+
 Suite *
 search_suite(void)
 {
@@ -1091,6 +1155,8 @@ search_suite(void)
 	tcase_add_test(core, test_close_with_open_queries);
 	tcase_add_test(core, test_read_handle);
 	tcase_add_test(core, test_score_map_clear);
+	tcase_add_test(core, test_preload);
+	tcase_add_test(core, test_region_grow);
 	suite_add_tcase(s, core);
 
 	tcase_add_checked_fixture(limits, setup, teardown);
