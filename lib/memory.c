@@ -33,6 +33,20 @@
  * above this.) */
 #define REGION_MAPPED ((size_t)64 << 10)
 
+/* Where grafi_region_grow() maps large buffers.  Not under AddressSanitizer,
+ * which watches the bounds of what malloc() gives, not of mappings: the
+ * sanitizer build keeps checking the top-k search's arrays. */
+#if defined(__SANITIZE_ADDRESS__)
+#define REGION_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  /* clang's spelling */
+#define REGION_ASAN 1
+#endif
+#endif
+#if defined(__linux__) && defined(MADV_HUGEPAGE) && !defined(REGION_ASAN)
+#define REGION_MAPS 1
+#endif
+
 /* SIZE bytes mapped on their own, aligned and advised for huge pages
  * (*MAPPED: the length mapped); NULL where the system has no such advice
  * or the mapping fails. */
@@ -96,7 +110,7 @@ grafi_region_grow(void *p, size_t *size, size_t used, size_t need)
 	if (need <= *size)
 		return p;
 	want = *size <= SIZE_MAX / 2 && *size * 2 > need ? *size * 2 : need;
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if defined(REGION_MAPS)
 	if (want >= REGION_MAPPED) {
 		size_t mapped;
 
@@ -121,7 +135,7 @@ grafi_region_grow(void *p, size_t *size, size_t used, size_t need)
 void
 grafi_region_free(void *p, size_t size)
 {
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
+#if defined(REGION_MAPS)
 	if (p && size >= REGION_MAPPED) {
 		munmap(p, (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
 		return;
