@@ -606,6 +606,37 @@ int grafi_tokenize(graf_index *idx, const char *text, int len, int flags, void *
 		   int (*x_token)(void *ctx, int tflags, const char *token, int n_token,
 				  int start, int end));
 
+/*
+ * The first bytes of words a caller looks for: a bit per byte value, filled
+ * with grafi_first_bytes_add().
+ */
+typedef struct grafi_first_bytes {
+	uint8_t bit[32];
+} grafi_first_bytes;
+
+/* Add WORD's first byte to F. */
+static inline void
+grafi_first_bytes_add(grafi_first_bytes *f, const char *word)
+{
+	unsigned char b = (unsigned char)word[0];
+
+	f->bit[b >> 3] |= (uint8_t)(1u << (b & 7));
+}
+
+/*
+ * grafi_tokenize() for a caller that only compares the tokens with words
+ * whose first bytes are in FIRST (highlighting, top-k verification).  Where
+ * the index's stemmer never changes a word's first byte (English: Porter2
+ * rewrites suffixes only), a token that begins with none of them cannot stem
+ * to one of the words, and is handed on unstemmed: the positions stay the
+ * same, and most of the stemming, the larger part of tokenizing a long
+ * paragraph, is skipped.  Other languages stem every token.
+ */
+int grafi_tokenize_for(graf_index *idx, const char *text, int len, int flags,
+		       const grafi_first_bytes *first, void *ctx,
+		       int (*x_token)(void *ctx, int tflags, const char *token, int n_token,
+				      int start, int end));
+
 /* Free IDX's query tokenizer (when IDX closes). */
 void grafi_tokenizer_release(graf_index *idx);
 

@@ -176,6 +176,9 @@ grafi_match_words(graf_index *idx, const char *text, int len, char *const *stems
 		  graf_span **spans, size_t *n, size_t *cap)
 {
 	WordsContext c = { stems, n_stems, spans, n, cap };
+	grafi_first_bytes first = { { 0 } };
 
-	return grafi_tokenize(idx, text, len, FTS5_TOKENIZE_AUX, &c, matchWordToken);
+	for (int i = 0; i < n_stems; i++)
+		grafi_first_bytes_add(&first, stems[i]);
+	return grafi_tokenize_for(idx, text, len, FTS5_TOKENIZE_AUX, &first, &c, matchWordToken);
 }

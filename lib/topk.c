@@ -788,6 +788,7 @@ typedef struct TopkVerify {
 	size_t n_spans, cap_spans;
 	TopkRead *read;          /* per row read: its spans */
 	size_t n_read, cap_read;
+	grafi_first_bytes first; /* of the positive words (grafi_tokenize_for()) */
 } TopkVerify;
 
 /* xToken callback: record where the query's words occur. */
@@ -871,8 +872,8 @@ topkExact(TopkQuery *q, TopkScore *sc, TopkVerify *v, sqlite3_int64 row, double 
 	v->n_inst = 0;
 	v->pos = -1;
 	v->q = q;
-	rc = text ? grafi_tokenize(q->idx, text, sqlite3_column_bytes(v->text, 0), FTS5_TOKENIZE_AUX,
-				   v, topkVerifyToken)
+	rc = text ? grafi_tokenize_for(q->idx, text, sqlite3_column_bytes(v->text, 0),
+				       FTS5_TOKENIZE_AUX, &v->first, v, topkVerifyToken)
 		  : SQLITE_NOMEM;
 	sqlite3_reset(v->text);
 	if (rc != SQLITE_OK)
@@ -1385,6 +1386,9 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 		goto out;
 
 	/* The paragraph reader, prepared only if a bound needs it. */
+	for (int i = 0; i < q.n_phrase; i++)
+		if (!q.phrase[i].negated)
+			grafi_first_bytes_add(&v.first, q.phrase[i].tokens[0]);
 	for (size_t i = 0; i < n && !v.text; i++)
 		if (!heap[i].exact) {
 			rc = grafi_stmt_take(idx, topk_text_sql, &v.text);

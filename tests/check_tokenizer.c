@@ -410,6 +410,86 @@ START_TEST(test_index_tokenize)
 }
 END_TEST
 
+/*
+ * grafi_tokenize_for() relies on English stems beginning as their words do
+ * (stem-tokenizer.c, stemKeepsFirstByte()): the stemmer's exceptions, its
+ * y and "ies" rules, and words whose suffix is nearly all of them.
+ */
+START_TEST(test_english_keeps_first_byte)
+{
+	static const char *const words[] = {
+		"skies", "skis", "dying", "lying", "tying", "idly", "gently", "ugly", "early",
+		"only", "singly", "news", "howe", "atlas", "cosmos", "bias", "andes", "yes",
+		"yelling", "youth", "ies", "ied", "eed", "eedly", "ational", "ization", "ousness",
+		"ly", "ing", "ed", "y", "s", "sses", "generously", "exceedingly", "abilities",
+	};
+
+	for (size_t i = 0; i < sizeof words / sizeof *words; i++) {
+		char *stem = stemOf("english", words[i]);
+
+		ck_assert_msg(stem[0] == words[i][0], "'%s' stems to '%s'", words[i], stem);
+		free(stem);
+	}
+}
+END_TEST
+
+/*
+ * grafi_tokenize_for() gives the tokens grafi_tokenize() gives, at the same
+ * places, stemmed where they begin with one of the first bytes asked for;
+ * the others may come unstemmed (English), and no other language skips.
+ */
+START_TEST(test_tokenize_for)
+{
+	static const char text[] = "Licensing rules: exporters said controls were tightening "
+				   "and Nvidia's licences expired";
+	static const char *const languages[] = { "english", "german" };
+
+	for (int l = 0; l < 2; l++) {
+		char *dir = ck_tmpdir("tokenizer");
+		char *path = ck_printf("%s/g.db", dir);
+		grafi_first_bytes first = { { 0 } };
+		graf_index *idx;
+		Toks all = { 0 }, some = { 0 };
+		int unstemmed = 0;
+
+		ck_assert_int_eq(graf_index_open(path, GRAF_OPEN_WRITE, languages[l], &idx, NULL),
+				 GRAF_STATUS_OK);
+		grafi_first_bytes_add(&first, "licens");
+		grafi_first_bytes_add(&first, "export");
+		ck_assert_int_eq(grafi_tokenize(idx, text, (int)strlen(text), FTS5_TOKENIZE_AUX, &all,
+						collectToken), SQLITE_OK);
+		ck_assert_int_eq(grafi_tokenize_for(idx, text, (int)strlen(text), FTS5_TOKENIZE_AUX,
+						    &first, &some, collectToken), SQLITE_OK);
+		ck_assert_int_eq(all.n, some.n);
+		for (int i = 0; i < all.n; i++) {
+			ck_assert_int_eq(all.v[i].start, some.v[i].start);
+			ck_assert_int_eq(all.v[i].end, some.v[i].end);
+			if (all.v[i].text[0] == 'l' || all.v[i].text[0] == 'e')
+				ck_assert_str_eq(all.v[i].text, some.v[i].text);
+			else if (strcmp(all.v[i].text, some.v[i].text) != 0)
+				unstemmed++;
+		}
+		/* "rules", "controls", "tightening", "expired" is an 'e' */
+		if (l == 0)
+			ck_assert_int_ge(unstemmed, 3);
+		else
+			ck_assert_int_eq(unstemmed, 0);
+		/* and the plain path is back to stemming everything */
+		toksFree(&some);
+		ck_assert_int_eq(grafi_tokenize(idx, text, (int)strlen(text), FTS5_TOKENIZE_AUX, &some,
+						collectToken), SQLITE_OK);
+		for (int i = 0; i < all.n; i++)
+			ck_assert_str_eq(all.v[i].text, some.v[i].text);
+		toksFree(&all);
+		toksFree(&some);
+		graf_index_close(idx);
+		ck_rmtree(dir);
+		free(path);
+		free(dir);
+	}
+}
+END_TEST
+
 /* The tokens made ahead for the writer (the pipe's) carry what the capture
  * of postings needs: each term's count at its first token, 0 at its other
  * tokens, and the same hash for the same stem; text by text. */
@@ -663,6 +743,8 @@ tokenizer_suite(void)
 	tcase_add_test(core, test_sql_vocabulary);
 	tcase_add_test(core, test_sql_highlight);
 	tcase_add_test(core, test_index_tokenize);
+	tcase_add_test(core, test_english_keeps_first_byte);
+	tcase_add_test(core, test_tokenize_for);
 	tcase_add_test(core, test_tokens_counted);
 	suite_add_tcase(s, core);
 
