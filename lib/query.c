@@ -181,13 +181,16 @@ static const char article_sql[] =
 	"WHERE a.id = ?1";
 
 /* The status of SQLite failure RC on IDX: in raw mode an SQLITE_ERROR is
- * the user's FTS5 syntax, so a query error; anything else is the index's. */
+ * the user's FTS5 syntax, so a query error, unless it comes without a
+ * cause (FTS5's own statements failing: grafi_sqlite_error()); anything
+ * else is the index's. */
 static graf_status_t
 querySqliteError(graf_index *idx, graf_match_t match, int rc, const char *what)
 {
 	graf_status_t st;
 
-	if (match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR)
+	if (match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR &&
+	    strcmp(sqlite3_errmsg(idx->db), sqlite3_errstr(SQLITE_ERROR)) != 0)
 		st = grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
 				 sqlite3_errmsg(idx->db));
 	else

@@ -108,10 +108,16 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 	/* graf's own statements name only tables and columns its schema has:
 	 * one that is missing means a damaged schema.  FTS5 prepares its
 	 * statements on the content tables when it first reads a row, so this
-	 * shows at a step, past grafi_prepare()'s check.  (A user's raw FTS5
-	 * query naming a missing column is the caller's to tell apart.) */
+	 * shows at a step, past grafi_prepare()'s check.  And when one of
+	 * FTS5's statements on its own tables (para_idx, para_data) fails so,
+	 * FTS5 passes on the bare code, not the message: a plain "SQL logic
+	 * error" from graf's statements is that (random corruption found it:
+	 * "no such column: pgno" in the schema of para_idx).  (A user's raw
+	 * FTS5 query is the caller's to tell apart: its syntax errors are
+	 * SQLITE_ERROR too.) */
 	if ((rc & 0xff) == SQLITE_ERROR && last == SQLITE_ERROR &&
-	    (strncmp(why, "no such table", 13) == 0 || strncmp(why, "no such column", 14) == 0))
+	    (strncmp(why, "no such table", 13) == 0 || strncmp(why, "no such column", 14) == 0 ||
+	     strcmp(why, sqlite3_errstr(SQLITE_ERROR)) == 0))
 		status = GRAF_STATUS_BAD_INDEX;
 	/* SQLite reports a full disk as SQLITE_FULL when it writes a page,
 	 * but as an I/O error when it sizes the -shm file (SHMSIZE). */

@@ -224,6 +224,19 @@ if have sqlite3; then
 	check_finds column.db "a column renamed"
 	repaired column.db
 
+	# A column of FTS5's own term index renamed (random corruption found
+	# this, seed 1795465279): FTS5's statement on it fails, and FTS5 passes
+	# on only "SQL logic error".
+	cp good.db ftscol.db
+	sqlite3 ftscol.db "PRAGMA writable_schema = ON;
+		UPDATE sqlite_master SET sql = replace(sql, ' pgno,', ' pgnx,') WHERE name = 'para_idx';"
+	refused "graf-search: cannot run query: index 'ftscol.db' is damaged (SQL logic error); $REBUILD" \
+		graf_search -i ftscol.db -n 0 --format json 'the OR china'
+	refused "graf-search: cannot run query: index 'ftscol.db' is damaged (SQL logic error); $REBUILD" \
+		graf_search -i ftscol.db --raw 'china AND export'
+	check_finds ftscol.db "a column of FTS5's index renamed"
+	repaired ftscol.db
+
 	cp good.db nometa.db
 	sqlite3 nometa.db "DROP TABLE meta;"
 	refused "$REBUILD" graf_search -i nometa.db export
