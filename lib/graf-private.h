@@ -1082,7 +1082,7 @@ void grafi_huge_free(void *p, size_t mapped);
  *
  * Why: the arrays a query decodes its lists into, kept between queries,
  * grow to megabytes.  From malloc() each growth is a copy into fresh 4 KiB
- * pages, a fault each; from 1 MiB up these are mappings of their own
+ * pages, a fault each; from 64 KiB up these are mappings of their own
  * advised for huge pages (memory.c), a fault per 2 MiB.
  */
 void *grafi_region_grow(void *p, size_t *size, size_t used, size_t need);

@@ -603,7 +603,9 @@ grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t coun
 	const unsigned char *bend = body + len;
 	uint64_t art = 0;
 
-	if (count > SIZE_MAX / sizeof *out->v - out->n)
+	/* each posting takes four varints, a byte at least each: a damaged
+	 * count must not size the array */
+	if (count > len / 4 || count > SIZE_MAX / sizeof *out->v - out->n)
 		return false;
 	if (out->n + count > out->cap) {
 		size_t size = out->cap * sizeof *out->v;

@@ -257,6 +257,16 @@ stemCacheHas(const StemCacheSlot *slot, const char *word, int n)
 	return slot->word_len == n && memcmp(slot->word, word, (size_t)n) == 0;
 }
 
+/* False if the caller of grafi_tokenize_for() has no use for the stem of
+ * TOKEN[0..N): it begins with none of the first bytes asked for. */
+static bool
+stemWanted(const StemTokenizer *tok, const char *token, int n)
+{
+	unsigned char b = n > 0 ? (unsigned char)token[0] : 0;
+
+	return !tok->only || n == 0 || (tok->only->bit[b >> 3] & (1u << (b & 7)));
+}
+
 /* Hand TOKEN to FTS5, and to the capture of an update's postings when a
  * document is being inserted. */
 static int
@@ -295,8 +305,7 @@ stemToken(void *p, int tflags, const char *token, int n_token, int start, int en
 	 * caller of grafi_tokenize_for() has no use for the stem of a token
 	 * that begins with none of its words' first bytes. */
 	if (n_token > STEM_MAX_TOKEN || (c->flags & FTS5_TOKENIZE_PREFIX) ||
-	    (tok->only && n_token > 0 &&
-	     !(tok->only->bit[(unsigned char)token[0] >> 3] & (1u << ((unsigned char)token[0] & 7)))))
+	    !stemWanted(tok, token, n_token))
 		return stemEmit(c, tflags, token, n_token, start, end);
 
 	if (n_token <= STEM_CACHE_WORD) {
