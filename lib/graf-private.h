@@ -217,6 +217,13 @@ graf_status_t grafi_sqlite_error(graf_index *idx, int rc, const char *what);
 graf_status_t grafi_status_from_sqlite(int rc);
 
 /*
+ * True if DB's last error is a bare SQLITE_ERROR, "SQL logic error" and no
+ * cause: what FTS5 passes on when one of its own statements fails (on a
+ * damaged schema of its tables), where its syntax errors carry a message.
+ */
+bool grafi_sqlite_error_bare(sqlite3 *db);
+
+/*
  * Column COL of the current row of STMT as UTF-8 text, "" for an SQL NULL.
  * NULL only when out of memory: sqlite3_column_text() returns NULL both
  * for an SQL NULL and when converting the value fails, and a caller that
@@ -435,7 +442,7 @@ typedef struct grafi_posting_list {
 	size_t n, cap;
 } grafi_posting_list;
 
-/* Free L's array (grown with grafi_region_grow()) and empty L. */
+/* Free L's array (grown with grafi_region_reserve()) and empty L. */
 void grafi_posting_list_free(grafi_posting_list *l);
 
 /* Append the postings of the list DATA[0..SIZE) to OUT; false if it is
@@ -621,6 +628,13 @@ grafi_first_bytes_add(grafi_first_bytes *f, const char *word)
 	unsigned char b = (unsigned char)word[0];
 
 	f->bit[b >> 3] |= (uint8_t)(1u << (b & 7));
+}
+
+/* True if F holds the byte B. */
+static inline bool
+grafi_first_bytes_has(const grafi_first_bytes *f, unsigned char b)
+{
+	return (f->bit[b >> 3] >> (b & 7)) & 1u;
 }
 
 /*
@@ -1074,19 +1088,21 @@ void *grafi_huge_alloc(size_t size, size_t *mapped);
 void grafi_huge_free(void *p, size_t mapped);
 
 /*
- * memory.c: grow the buffer P of *SIZE bytes (NULL, 0: none yet), of which
- * USED are kept, to hold at least NEED bytes: P itself, or a new buffer with
- * *SIZE updated (at least doubled); NULL when out of memory, and P is as it
- * was.  Free it with grafi_region_free(P, *SIZE) (a size rounded down to
- * whole elements will do).
+ * memory.c: grafi_reserve() for the top-k search's arrays.  The array V, of
+ * *CAP elements of SIZE bytes (NULL, 0: none yet), of which the first USED
+ * are kept, grown to hold N: V itself, or a new array with *CAP updated (at
+ * least doubled); NULL when out of memory, and V is as it was.  Free it
+ * with grafi_region_free(V, *CAP * SIZE).
  *
  * Why: the arrays a query decodes its lists into, kept between queries,
  * grow to megabytes.  From malloc() each growth is a copy into fresh 4 KiB
  * pages, a fault each; from 64 KiB up these are mappings of their own
  * advised for huge pages (memory.c), a fault per 2 MiB.
  */
-void *grafi_region_grow(void *p, size_t *size, size_t used, size_t need);
-void grafi_region_free(void *p, size_t size);
+void *grafi_region_reserve(void *v, size_t *cap, size_t used, size_t n, size_t size);
+/* Free V, of BYTES bytes (its capacity, maybe rounded down to whole
+ * elements of another array it served as). */
+void grafi_region_free(void *v, size_t bytes);
 
 /* memory.c: map the pages of [P, P + LEN), part of a read-only file
  * mapping, into the process now (Linux: MADV_POPULATE_READ; where that is

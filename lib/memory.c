@@ -27,13 +27,13 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* grafi_region_grow(): buffers of at least this many bytes are mappings of
+/* grafi_region_reserve(): arrays of at least this many bytes are mappings of
  * their own; smaller ones come from malloc().  (A mapped buffer is at
  * least a huge page, so a capacity rounded down to whole elements stays
  * above this.) */
 #define REGION_MAPPED ((size_t)64 << 10)
 
-/* Where grafi_region_grow() maps large buffers.  Not under AddressSanitizer,
+/* Where grafi_region_reserve() maps large arrays.  Not under AddressSanitizer,
  * which watches the bounds of what malloc() gives, not of mappings: the
  * sanitizer build keeps checking the top-k search's arrays. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -102,48 +102,50 @@ grafi_huge_free(void *p, size_t mapped)
 }
 
 void *
-grafi_region_grow(void *p, size_t *size, size_t used, size_t need)
+grafi_region_reserve(void *v, size_t *cap, size_t used, size_t n, size_t size)
 {
 	size_t want;
-	void *np;
+	void *nv;
 
-	if (need <= *size)
-		return p;
-	want = *size <= SIZE_MAX / 2 && *size * 2 > need ? *size * 2 : need;
+	if (n <= *cap)
+		return v;
+	want = *cap <= SIZE_MAX / 2 && *cap * 2 > n ? *cap * 2 : n;
+	if (want > SIZE_MAX / size)
+		return NULL;
 #if defined(REGION_MAPS)
-	if (want >= REGION_MAPPED) {
+	if (want * size >= REGION_MAPPED) {
 		size_t mapped;
 
 		/* A new mapping and a copy of what is used: with doubling, each
 		 * byte is copied about once, and the fresh pages are huge ones. */
-		if (!(np = hugeMap(want, &mapped)))
+		if (!(nv = hugeMap(want * size, &mapped)))
 			return NULL;
-		if (p && used)
-			memcpy(np, p, used < *size ? used : *size);
-		grafi_region_free(p, *size);
-		*size = mapped;
-		return np;
+		if (v && used)
+			memcpy(nv, v, (used < *cap ? used : *cap) * size);
+		grafi_region_free(v, *cap * size);
+		*cap = mapped / size;
+		return nv;
 	}
 #else
 	(void)used;
 #endif
-	if ((np = realloc(p, want)))
-		*size = want;
-	return np;
+	if ((nv = realloc(v, want * size)))
+		*cap = want;
+	return nv;
 }
 
 void
-grafi_region_free(void *p, size_t size)
+grafi_region_free(void *v, size_t bytes)
 {
 #if defined(REGION_MAPS)
-	if (p && size >= REGION_MAPPED) {
-		munmap(p, (size + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
+	if (v && bytes >= REGION_MAPPED) {
+		munmap(v, (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE);
 		return;
 	}
 #else
-	(void)size;
+	(void)bytes;
 #endif
-	free(p);
+	free(v);
 }
 
 void

@@ -608,14 +608,12 @@ grafi_postings_decode_block(const unsigned char *body, size_t len, uint64_t coun
 	if (count > len / 4 || count > SIZE_MAX / sizeof *out->v - out->n)
 		return false;
 	if (out->n + count > out->cap) {
-		size_t size = out->cap * sizeof *out->v;
-		grafi_posting *nv = grafi_region_grow(out->v, &size, out->n * sizeof *out->v,
-						      (out->n + (size_t)count) * sizeof *out->v);
+		grafi_posting *nv = grafi_region_reserve(out->v, &out->cap, out->n,
+							 out->n + (size_t)count, sizeof *nv);
 
 		if (!nv)
 			return false;
 		out->v = nv;
-		out->cap = size / sizeof *nv;
 	}
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t d, para, tf, dl;

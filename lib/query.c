@@ -190,7 +190,7 @@ querySqliteError(graf_index *idx, graf_match_t match, int rc, const char *what)
 	graf_status_t st;
 
 	if (match == GRAF_MATCH_RAW && (rc & 0xff) == SQLITE_ERROR &&
-	    strcmp(sqlite3_errmsg(idx->db), sqlite3_errstr(SQLITE_ERROR)) != 0)
+	    !grafi_sqlite_error_bare(idx->db))
 		st = grafi_error(idx, GRAF_STATUS_BAD_QUERY, "bad FTS5 query: %s",
 				 sqlite3_errmsg(idx->db));
 	else

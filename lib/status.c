@@ -91,6 +91,13 @@ grafi_status_from_sqlite(int rc)
 	}
 }
 
+bool
+grafi_sqlite_error_bare(sqlite3 *db)
+{
+	return (sqlite3_errcode(db) & 0xff) == SQLITE_ERROR &&
+	       strcmp(sqlite3_errmsg(db), sqlite3_errstr(SQLITE_ERROR)) == 0;
+}
+
 graf_status_t
 grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 {
@@ -117,7 +124,7 @@ grafi_sqlite_error(graf_index *idx, int rc, const char *what)
 	 * SQLITE_ERROR too.) */
 	if ((rc & 0xff) == SQLITE_ERROR && last == SQLITE_ERROR &&
 	    (strncmp(why, "no such table", 13) == 0 || strncmp(why, "no such column", 14) == 0 ||
-	     strcmp(why, sqlite3_errstr(SQLITE_ERROR)) == 0))
+	     grafi_sqlite_error_bare(idx->db)))
 		status = GRAF_STATUS_BAD_INDEX;
 	/* SQLite reports a full disk as SQLITE_FULL when it writes a page,
 	 * but as an I/O error when it sizes the -shm file (SHMSIZE). */

@@ -262,9 +262,7 @@ stemCacheHas(const StemCacheSlot *slot, const char *word, int n)
 static bool
 stemWanted(const StemTokenizer *tok, const char *token, int n)
 {
-	unsigned char b = n > 0 ? (unsigned char)token[0] : 0;
-
-	return !tok->only || n == 0 || (tok->only->bit[b >> 3] & (1u << (b & 7)));
+	return !tok->only || n == 0 || grafi_first_bytes_has(tok->only, (unsigned char)token[0]);
 }
 
 /* Hand TOKEN to FTS5, and to the capture of an update's postings when a

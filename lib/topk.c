@@ -296,7 +296,7 @@ grafi_topk_release(graf_index *idx)
 /*
  * The largest buffer IDX kept from past queries (its size in *SIZE), or
  * NULL (*SIZE 0) when none is kept; the caller owns it, and grows it with
- * grafi_region_grow() as it likes.
+ * grafi_region_reserve() as it likes.
  *
  * Why: a query's lists and candidates take up to megabytes.  Freed, they
  * go back to the system (glibc unmaps large blocks and trims the top of
@@ -623,14 +623,11 @@ static bool
 topkAppendRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
 {
 	if (*n + l->pl.n > *cap) {
-		size_t size = *cap * sizeof **c;
-		TopkCand *nv = grafi_region_grow(*c, &size, *n * sizeof **c,
-						 (*n + l->pl.n) * sizeof **c);
+		TopkCand *nv = grafi_region_reserve(*c, cap, *n, *n + l->pl.n, sizeof *nv);
 
 		if (!nv)
 			return false;
 		*c = nv;
-		*cap = size / sizeof *nv;
 	}
 	for (size_t r = 0; r < l->pl.n; r++)
 		(*c)[(*n)++].row = l->pl.v[r].row;
@@ -642,21 +639,19 @@ topkAppendRows(TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
 static bool
 topkMergeRows(graf_index *idx, TopkCand **c, size_t *n, size_t *cap, const TopkList *l)
 {
-	size_t i, j = 0, k = 0, total = *n + l->pl.n, size;
-	TopkCand *merged;
+	size_t i, j = 0, k = 0, total = *n + l->pl.n, size, merged_cap;
+	TopkCand *merged, *nv;
 
 	if (*n == 0)
 		return topkAppendRows(c, n, cap, l);
 	merged = topkScratchTake(idx, &size);
-	if (size < total * sizeof *merged) {
-		TopkCand *nv = grafi_region_grow(merged, &size, 0, total * sizeof *merged);
-
-		if (!nv) {
-			grafi_region_free(merged, size);
-			return false;
-		}
-		merged = nv;
+	merged_cap = size / sizeof *merged;
+	nv = grafi_region_reserve(merged, &merged_cap, 0, total, sizeof *merged);
+	if (!nv) {
+		grafi_region_free(merged, size);
+		return false;
 	}
+	merged = nv;
 	for (i = 0; i < *n || j < l->pl.n;) {
 		sqlite3_int64 row;
 
@@ -673,7 +668,7 @@ topkMergeRows(graf_index *idx, TopkCand **c, size_t *n, size_t *cap, const TopkL
 	topkScratchGive(idx, *c, *cap * sizeof **c);
 	*c = merged;
 	*n = k;
-	*cap = size / sizeof *merged;
+	*cap = merged_cap;
 	return true;
 }
 

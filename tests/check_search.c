@@ -1105,7 +1105,7 @@ START_TEST(test_region_grow)
 	bool same = true;
 
 	for (size_t need = 100; need <= ((size_t)6 << 20); need *= 3) {
-		unsigned char *np = grafi_region_grow(p, &size, used, need);
+		unsigned char *np = grafi_region_reserve(p, &size, used, need, 1);
 
 		ck_assert_ptr_nonnull(np);
 		ck_assert_uint_ge(size, need);
@@ -1118,7 +1118,7 @@ START_TEST(test_region_grow)
 		used = need;
 	}
 	ck_assert_uint_gt(size, (size_t)4 << 20);
-	ck_assert_ptr_eq(grafi_region_grow(p, &size, used, 10), p);  /* room enough */
+	ck_assert_ptr_eq(grafi_region_reserve(p, &size, used, 10, 1), p);  /* room enough */
 	grafi_populate_read(p, used);
 	/* freed with its size rounded down to whole 24-byte elements */
 	grafi_region_free(p, size / 24 * 24);
