@@ -149,6 +149,8 @@ struct graf_index {
 	} stmts[16];
 	struct grafi_postings *capture;  /* during an update: where the
 					  * tokenizer sends document tokens */
+	struct grafi_rows *rows;     /* rows.c's module, once registered
+				      * (the connection owns it) */
 	struct {                     /* topk.c's cache, per connection */
 		bool loaded;
 		sqlite3_int64 version;       /* PRAGMA data_version it is of */
@@ -492,6 +494,48 @@ graf_status_t grafi_postings_checkpoint(grafi_postings *p);
 bool grafi_postings_full(const grafi_postings *p);
 graf_status_t grafi_postings_finish(grafi_postings *p);
 void grafi_postings_free(grafi_postings *p);
+
+/* ---------------------------------------------------------------- rows -- */
+
+/*
+ * Many rows made in C, written by one statement (rows.c): SQL such as
+ * "INSERT OR FAIL INTO t(a, b) SELECT c0, c1 FROM graf_rows" reads the rows
+ * NEXT makes, until it returns SQLITE_DONE.  One statement keeps its cursor
+ * where the last row went; OR FAIL spares it a statement journal (and
+ * FTS5 the flush of its pending terms that a statement savepoint causes),
+ * so a failure leaves the rows before it: the caller's transaction or
+ * savepoint must then be rolled back, as graf's update runs do.
+ */
+#define GRAFI_ROW_COLUMNS 6
+typedef struct grafi_row {
+	struct {
+		int type;                /* SQLITE_INTEGER, SQLITE_BLOB; 0: NULL */
+		sqlite3_int64 i;
+		const void *blob;        /* valid until NEXT is called again */
+		int len;
+	} col[GRAFI_ROW_COLUMNS];
+	const char *errmsg;          /* with a failure: why (or NULL) */
+} grafi_row;
+/* Fill ROW (zeroed) and return SQLITE_ROW; SQLITE_DONE at the end; or a
+ * failure's code, which the statement fails with. */
+typedef int (*grafi_rows_fn)(void *arg, grafi_row *row);
+typedef struct grafi_rows grafi_rows;
+int grafi_rows_insert(graf_index *idx, const char *sql, grafi_rows_fn next, void *arg);
+
+static inline void
+grafi_row_int(grafi_row *row, int k, sqlite3_int64 v)
+{
+	row->col[k].type = SQLITE_INTEGER;
+	row->col[k].i = v;
+}
+
+static inline void
+grafi_row_blob(grafi_row *row, int k, const void *p, size_t len)
+{
+	row->col[k].type = SQLITE_BLOB;
+	row->col[k].blob = p;
+	row->col[k].len = (int)len;
+}
 
 /* ---------------------------------------------------------- text store -- */
 

@@ -81,6 +81,10 @@
 /* Bytes of blocks per stored row (see the file comment). */
 #define POST_CHUNK 3000
 
+/* Walking terms scattered in memory, ask for the one this far ahead (and
+ * its list at half the distance), so that their fetches overlap. */
+#define POST_AHEAD 8
+
 /* Merge a table's segments into one when it has more than this many. */
 #define POST_MAX_SEGMENTS 8
 
@@ -155,7 +159,7 @@ struct grafi_postings {
 	const grafi_tokens *ahead;  /* of the row's text, or NULL */
 	graf_status_t status;    /* sticky failure of the capture */
 	sqlite3_int64 spill_seg; /* the last segment written to the spill */
-	sqlite3_stmt *put_post, *put_spill, *put_seg, *put_tomb, *put_df, *drop_df;
+	sqlite3_stmt *put_seg, *put_tomb, *drop_df;
 };
 
 static uint32_t
@@ -224,6 +228,8 @@ postTermsFree(grafi_postings *p, int table)
 
 	for (size_t k = 0; k < t->cap; k++)
 		if (t->slots[k]) {
+			if (k + POST_AHEAD < t->cap && t->slots[k + POST_AHEAD])
+				GRAFI_PREFETCH(t->slots[k + POST_AHEAD]);
 			if (t->slots[k]->buf != t->slots[k]->inline_buf)
 				free(t->slots[k]->buf);
 			free(t->slots[k]);
@@ -666,10 +672,13 @@ grafi_postings_decode(const void *data, size_t size, grafi_posting_list *out)
 
 /* ------------------------------------------------------------- writing -- */
 
+/* A segment's rows, all in one statement (rows.c, postWriteLists()). */
 static const char put_post_sql[] =
-	"INSERT INTO post(tbl, term, seg, chunk, n, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+	"INSERT OR FAIL INTO post(tbl, term, seg, chunk, n, data) "
+	"SELECT c0, c1, c2, c3, c4, c5 FROM graf_rows";
 static const char put_spill_sql[] =
-	"INSERT INTO temp.post_spill(tbl, term, seg, chunk, n, data) VALUES(?1, ?2, ?3, ?4, ?5, ?6)";
+	"INSERT OR FAIL INTO temp.post_spill(tbl, term, seg, chunk, n, data) "
+	"SELECT c0, c1, c2, c3, c4, c5 FROM graf_rows";
 /* Where a build from nothing puts the segments it must write before its
  * end, to merge them into post then: written at once, in key order, post's
  * b-tree is packed full; a segment written into post and merged there would
@@ -680,8 +689,11 @@ static const char spill_sql[] =
 	" PRIMARY KEY(tbl, term, seg, chunk)) WITHOUT ROWID;"
 	"DELETE FROM temp.post_spill;";
 static const char put_seg_sql[] = "INSERT INTO post_seg(tbl, postings) VALUES(?1, ?2)";
+/* (An upsert needs a statement journal whatever its conflict clause; no
+ * matter, it runs outside the files' savepoints, with FTS5's pending terms
+ * already written, but where a collection outgrows memory.) */
 static const char put_df_sql[] =
-	"INSERT INTO post_df(tbl, term, df) VALUES(?1, ?2, ?3) "
+	"INSERT INTO post_df(tbl, term, df) SELECT c0, c1, c2 FROM graf_rows WHERE true "
 	"ON CONFLICT(tbl, term) DO UPDATE SET df = df + excluded.df";
 /* Run for each term whose count fell: a scan of post_df for counts at zero
  * (what this once was) reads all 161,000 terms of the news index on every
@@ -730,6 +742,9 @@ postSortedTerms(PostTable *t, PostKey **out, size_t *n)
 		unsigned char b[8] = { 0 };
 		uint64_t prefix = 0;
 
+		/* (terms are scattered in memory: ask for one a few ahead) */
+		if (k + POST_AHEAD < t->cap && t->slots[k + POST_AHEAD])
+			GRAFI_PREFETCH(t->slots[k + POST_AHEAD]);
 		if (!pt || (pt->count == 0 && pt->df_delta == 0))
 			continue;
 		memcpy(b, pt->term, pt->len < 8 ? pt->len : 8);
@@ -745,44 +760,75 @@ postSortedTerms(PostTable *t, PostKey **out, size_t *n)
 static int postComparePosting(const void *a, const void *b);
 
 /*
- * Write the list V[0..N) of TERM as segment SEG of TABLE: blocks (see the
- * file comment) grouped into rows of at most POST_CHUNK bytes.
+ * The rows of the lists of one segment, made one at a time for
+ * grafi_rows_insert(): each list's blocks (see the file comment) grouped
+ * into rows of at most POST_CHUNK bytes.  NEXT_LIST sets the next list
+ * (TERM, V, N) and returns SQLITE_ROW, or SQLITE_DONE after the last.
  */
+typedef struct PostRows {
+	int table;
+	sqlite3_int64 seg;
+	int (*next_list)(struct PostRows *r);
+	void *ctx;                 /* NEXT_LIST's */
+	const char *errmsg;        /* NEXT_LIST's failure, if it has words */
+	/* the list being written */
+	const void *term;
+	int term_len;
+	const grafi_posting *v;
+	size_t n, start;           /* postings, and the first not yet written */
+	int chunk;
+	PostBuf buf;
+} PostRows;
+
 static int
-postWriteList(sqlite3_stmt *put, int table, const void *term, int term_len, sqlite3_int64 seg,
-	      const grafi_posting *v, size_t n, PostBuf *buf)
+postRowsNext(void *arg, grafi_row *row)
 {
-	int rc = SQLITE_OK, chunk = 0;
+	PostRows *r = arg;
+	size_t count = 0;
 
-	for (size_t start = 0; start < n && rc == SQLITE_OK; chunk++) {
-		size_t count = 0;
+	while (r->start >= r->n) {
+		int rc = r->next_list(r);
 
-		buf->n = 0;
-		/* whole blocks, until the row would pass POST_CHUNK */
-		while (start + count < n) {
-			size_t before = buf->n, k = n - start - count < POST_BLOCK ? n - start - count
-										    : POST_BLOCK;
-
-			if (!postEncode(v + start + count, k, buf))
-				return SQLITE_NOMEM;
-			if (buf->n > POST_CHUNK && before > 0) {
-				buf->n = before;  /* this block starts the next row */
-				break;
-			}
-			count += k;
+		if (rc != SQLITE_ROW) {
+			row->errmsg = r->errmsg;
+			return rc;
 		}
-		sqlite3_bind_int(put, 1, table);
-		sqlite3_bind_blob(put, 2, term, term_len, SQLITE_STATIC);
-		sqlite3_bind_int64(put, 3, seg);
-		sqlite3_bind_int(put, 4, chunk);
-		sqlite3_bind_int64(put, 5, (sqlite3_int64)count);
-		sqlite3_bind_blob(put, 6, buf->p, (int)buf->n, SQLITE_STATIC);
-		rc = sqlite3_step(put);
-		sqlite3_reset(put);
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-		start += count;
+		r->start = 0;
+		r->chunk = 0;
 	}
+	r->buf.n = 0;
+	/* whole blocks, until the row would pass POST_CHUNK */
+	while (r->start + count < r->n) {
+		size_t before = r->buf.n, left = r->n - r->start - count;
+		size_t k = left < POST_BLOCK ? left : POST_BLOCK;
+
+		if (!postEncode(r->v + r->start + count, k, &r->buf))
+			return SQLITE_NOMEM;
+		if (r->buf.n > POST_CHUNK && before > 0) {
+			r->buf.n = before;  /* this block starts the next row */
+			break;
+		}
+		count += k;
+	}
+	grafi_row_int(row, 0, r->table);
+	grafi_row_blob(row, 1, r->term, (size_t)r->term_len);
+	grafi_row_int(row, 2, r->seg);
+	grafi_row_int(row, 3, r->chunk++);
+	grafi_row_int(row, 4, (sqlite3_int64)count);
+	grafi_row_blob(row, 5, r->buf.p, r->buf.n);
+	r->start += count;
+	return SQLITE_ROW;
+}
+
+/* Write the lists R's NEXT_LIST gives as rows of post or (SPILL) of
+ * temp.post_spill. */
+static int
+postWriteLists(graf_index *idx, PostRows *r, bool spill)
+{
+	int rc = grafi_rows_insert(idx, spill ? put_spill_sql : put_post_sql, postRowsNext, r);
+
+	free(r->buf.p);
+	r->buf.p = NULL;
 	return rc;
 }
 
@@ -800,25 +846,95 @@ postRunTerm(sqlite3_stmt *stmt, int table, const PostTerm *pt)
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* The document-frequency changes of a table's terms, as rows (table,
+ * term, change) for grafi_rows_insert(). */
+typedef struct PostFrequencies {
+	int table;
+	const PostKey *keys;
+	size_t n, next;
+} PostFrequencies;
+
+static int
+postFrequencyNext(void *arg, grafi_row *row)
+{
+	PostFrequencies *f = arg;
+
+	while (f->next < f->n) {
+		const PostTerm *pt = f->keys[f->next++].pt;
+
+		if (f->next + POST_AHEAD < f->n)
+			GRAFI_PREFETCH(f->keys[f->next + POST_AHEAD].pt);
+
+		if (pt->df_delta == 0)
+			continue;
+		grafi_row_int(row, 0, f->table);
+		grafi_row_blob(row, 1, pt->term, pt->len);
+		grafi_row_int(row, 2, pt->df_delta);
+		return SQLITE_ROW;
+	}
+	return SQLITE_DONE;
+}
+
 /* Add the document-frequency changes of TABLE's terms KEYS[0..N) to
  * post_df: in key order, so that a build appends to the b-tree. */
 static int
 postWriteFrequencies(grafi_postings *p, int table, const PostKey *keys, size_t n)
 {
-	int rc = SQLITE_OK;
+	PostFrequencies f = { .table = table, .keys = keys, .n = n };
+	int rc = grafi_rows_insert(p->idx, put_df_sql, postFrequencyNext, &f);
 
-	for (size_t k = 0; k < n && rc == SQLITE_OK; k++) {
+	for (size_t k = 0; k < n; k++) {
 		PostTerm *pt = keys[k].pt;
 
-		if (pt->df_delta == 0)
-			continue;
-		sqlite3_bind_int64(p->put_df, 3, pt->df_delta);
-		rc = postRunTerm(p->put_df, table, pt);
 		if (rc == SQLITE_OK && pt->df_delta < 0)
 			rc = postRunTerm(p->drop_df, table, pt);  /* gone from every row? */
 		pt->df_delta = 0;
 	}
 	return rc;
+}
+
+/* The in-memory lists of a table, in term order, for PostRows. */
+typedef struct PostFlush {
+	const PostKey *terms;
+	size_t n_terms, next;
+	grafi_posting *v;          /* the list being written, decoded */
+	size_t cap;
+} PostFlush;
+
+static int
+postFlushNextList(PostRows *r)
+{
+	PostFlush *f = r->ctx;
+
+	while (f->next < f->n_terms) {
+		const PostTerm *pt = f->terms[f->next++].pt;
+
+		/* the terms a few ahead, then their lists */
+		if (f->next + POST_AHEAD < f->n_terms)
+			GRAFI_PREFETCH(f->terms[f->next + POST_AHEAD].pt);
+		if (f->next + POST_AHEAD / 2 < f->n_terms)
+			GRAFI_PREFETCH(f->terms[f->next + POST_AHEAD / 2].pt->buf);
+
+		if (pt->count == 0)
+			continue;  /* a document-frequency change only */
+		if (pt->count > f->cap) {
+			grafi_posting *nv = realloc(f->v, pt->count * sizeof *nv);
+
+			if (!nv)
+				return SQLITE_NOMEM;
+			f->v = nv;
+			f->cap = pt->count;
+		}
+		postTermDecode(pt, f->v);
+		if (!pt->sorted)
+			qsort(f->v, pt->count, sizeof *f->v, postComparePosting);
+		r->term = pt->term;
+		r->term_len = pt->len;
+		r->v = f->v;
+		r->n = pt->count;
+		return SQLITE_ROW;
+	}
+	return SQLITE_DONE;
 }
 
 /* Write TABLE's in-memory postings as a new segment, of post or (SPILL) of
@@ -829,10 +945,9 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 	graf_index *idx = p->idx;
 	PostTable *t = &p->table[table];
 	PostKey *terms = NULL;
-	grafi_posting *v = NULL;
-	size_t n_terms = 0, cap = 0;
-	PostBuf buf = { 0 };
-	sqlite3_int64 seg;
+	size_t n_terms = 0;
+	PostFlush f = { 0 };
+	PostRows r = { .table = table, .next_list = postFlushNextList, .ctx = &f };
 	int rc;
 
 	if (t->n == 0)
@@ -850,7 +965,7 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 				       : grafi_sqlite_error(idx, rc, "cannot write postings");
 	}
 	if (spill) {
-		seg = ++p->spill_seg;
+		r.seg = ++p->spill_seg;
 		t->spilled = true;
 	} else {
 		sqlite3_bind_int(p->put_seg, 1, table);
@@ -861,36 +976,15 @@ postFlushTable(grafi_postings *p, int table, bool spill)
 			free(terms);
 			return grafi_sqlite_error(idx, rc, "cannot write postings");
 		}
-		seg = sqlite3_last_insert_rowid(idx->db);
+		r.seg = sqlite3_last_insert_rowid(idx->db);
 	}
-	rc = SQLITE_OK;
-
-	for (size_t i = 0; i < n_terms && rc == SQLITE_OK; i++) {
-		PostTerm *pt = terms[i].pt;
-
-		if (pt->count == 0)
-			continue;  /* a document-frequency change only */
-		if (pt->count > cap) {
-			grafi_posting *nv = realloc(v, pt->count * sizeof *nv);
-
-			if (!nv) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = pt->count;
-		}
-		postTermDecode(pt, v);
-		if (!pt->sorted)
-			qsort(v, pt->count, sizeof *v, postComparePosting);
-		rc = postWriteList(spill ? p->put_spill : p->put_post, table, pt->term, pt->len, seg,
-				   v, pt->count, &buf);
-	}
+	f.terms = terms;
+	f.n_terms = n_terms;
+	rc = postWriteLists(idx, &r, spill);
 	if (rc == SQLITE_OK)
 		rc = postWriteFrequencies(p, table, terms, n_terms);
 	free(terms);
-	free(v);
-	free(buf.p);
+	free(f.v);
 	postTermsFree(p, table);
 	if (rc != SQLITE_OK)
 		return grafi_sqlite_error(idx, rc, "cannot write postings");
@@ -926,19 +1020,12 @@ grafi_postings_begin(graf_index *idx, grafi_postings **out)
 	}
 	sqlite3_finalize(stmt);
 	if (rc == SQLITE_OK && (p->table[GRAFI_TABLE_PARA].empty_at_start ||
-				p->table[GRAFI_TABLE_HEAD].empty_at_start)) {
+				p->table[GRAFI_TABLE_HEAD].empty_at_start))
 		rc = sqlite3_exec(idx->db, spill_sql, NULL, NULL, NULL);
-		if (rc == SQLITE_OK)
-			rc = grafi_prepare(idx->db, put_spill_sql, 0, &p->put_spill);
-	}
-	if (rc == SQLITE_OK)
-		rc = grafi_prepare(idx->db, put_post_sql, 0, &p->put_post);
 	if (rc == SQLITE_OK)
 		rc = grafi_prepare(idx->db, put_seg_sql, 0, &p->put_seg);
 	if (rc == SQLITE_OK)
 		rc = grafi_prepare(idx->db, put_tomb_sql, 0, &p->put_tomb);
-	if (rc == SQLITE_OK)
-		rc = grafi_prepare(idx->db, put_df_sql, 0, &p->put_df);
 	if (rc == SQLITE_OK)
 		rc = grafi_prepare(idx->db, drop_df_sql, 0, &p->drop_df);
 	if (rc != SQLITE_OK) {
@@ -1098,86 +1185,115 @@ static const struct {
 	  "DELETE FROM temp.post_spill WHERE tbl = ?1 AND seg < ?2" },
 };
 
+/* What a merge reads, for PostRows: each term's lists in the segments
+ * merged, less the dead postings, as one list. */
+typedef struct PostMerge {
+	sqlite3 *db;
+	sqlite3_stmt *terms, *lists;
+	grafi_score_map *tombs;
+	bool any_tombs;
+	grafi_posting_list all;
+	sqlite3_int64 total;       /* postings written */
+} PostMerge;
+
+/* R's NEXT_LIST failed on SQL: keep its words for the statement. */
+static int
+postMergeFailed(PostRows *r, int rc)
+{
+	r->errmsg = sqlite3_errmsg(((PostMerge *)r->ctx)->db);
+	return rc;
+}
+
+static int
+postMergeNextList(PostRows *r)
+{
+	PostMerge *m = r->ctx;
+	int rc;
+
+	while ((rc = sqlite3_step(m->terms)) == SQLITE_ROW) {
+		const void *term = sqlite3_column_blob(m->terms, 0);
+		int term_len = sqlite3_column_bytes(m->terms, 0);
+
+		m->all.n = 0;
+		sqlite3_bind_blob(m->lists, 2, term, term_len, SQLITE_STATIC);
+		while ((rc = sqlite3_step(m->lists)) == SQLITE_ROW) {
+			sqlite3_int64 s = sqlite3_column_int64(m->lists, 0);
+			size_t from = m->all.n, keep = 0;
+
+			if (!grafi_postings_decode(sqlite3_column_blob(m->lists, 1),
+						   (size_t)sqlite3_column_bytes(m->lists, 1), &m->all)) {
+				sqlite3_reset(m->lists);
+				return SQLITE_CORRUPT;
+			}
+			if (!m->any_tombs)
+				continue;
+			for (size_t i = from; i < m->all.n; i++)
+				if (!grafi_postings_dead(m->tombs, m->all.v[i].row, s))
+					m->all.v[from + keep++] = m->all.v[i];
+			m->all.n = from + keep;
+		}
+		if (rc != SQLITE_DONE) {
+			rc = postMergeFailed(r, rc);
+			sqlite3_reset(m->lists);
+			return rc;
+		}
+		sqlite3_reset(m->lists);
+		if (m->all.n == 0)
+			continue;
+		/* Segments hold rows in order, and a build from nothing writes
+		 * them in order too: then the lists, one after the other, are
+		 * already sorted. */
+		if (!postSorted(m->all.v, m->all.n))
+			qsort(m->all.v, m->all.n, sizeof *m->all.v, postComparePosting);
+		r->term = term;  /* (the row's, valid until TERMS steps again) */
+		r->term_len = term_len;
+		r->v = m->all.v;
+		r->n = m->all.n;
+		m->total += (sqlite3_int64)m->all.n;
+		return SQLITE_ROW;
+	}
+	return rc == SQLITE_DONE ? SQLITE_DONE : postMergeFailed(r, rc);
+}
+
 /* Merge every segment of TABLE in post, or (SPILL) in temp.post_spill,
  * into one new segment of post, dropping dead postings. */
 static graf_status_t
 postMergeTable(grafi_postings *p, int table, bool spill)
 {
 	graf_index *idx = p->idx;
-	sqlite3_stmt *terms = NULL, *lists = NULL, *del = NULL;
-	grafi_score_map *tombs = NULL;
-	grafi_posting_list all = { 0 };
-	PostBuf buf = { 0 };
-	sqlite3_int64 seg, below, total = 0;
+	sqlite3_stmt *del = NULL;
+	PostMerge m = { .db = idx->db };
+	PostRows r = { .table = table, .next_list = postMergeNextList, .ctx = &m };
+	sqlite3_int64 below;
 	graf_status_t st;
-	bool any_tombs;
 	int rc;
 
-	st = postLoadTombs(idx, table, &tombs);
+	st = postLoadTombs(idx, table, &m.tombs);
 	if (st != GRAF_STATUS_OK)
 		return st;
-	any_tombs = grafi_score_map_size(tombs) > 0;
+	m.any_tombs = grafi_score_map_size(m.tombs) > 0;
 	sqlite3_bind_int(p->put_seg, 1, table);
 	sqlite3_bind_int64(p->put_seg, 2, 0);
 	rc = sqlite3_step(p->put_seg);
 	sqlite3_reset(p->put_seg);
-	seg = sqlite3_last_insert_rowid(idx->db);
-	below = spill ? INT64_MAX : seg;
+	r.seg = sqlite3_last_insert_rowid(idx->db);
+	below = spill ? INT64_MAX : r.seg;
 	if (rc == SQLITE_DONE)
-		rc = grafi_prepare(idx->db, merge_sql[spill].terms, 0, &terms);
+		rc = grafi_prepare(idx->db, merge_sql[spill].terms, 0, &m.terms);
 	else if (rc == SQLITE_ROW)
 		rc = SQLITE_ERROR;
 	if (rc == SQLITE_OK)
-		rc = grafi_prepare(idx->db, merge_sql[spill].lists, 0, &lists);
+		rc = grafi_prepare(idx->db, merge_sql[spill].lists, 0, &m.lists);
 	if (rc == SQLITE_OK) {
-		sqlite3_bind_int(terms, 1, table);
-		sqlite3_bind_int64(terms, 2, below);
-		sqlite3_bind_int(lists, 1, table);
-		sqlite3_bind_int64(lists, 3, below);
+		sqlite3_bind_int(m.terms, 1, table);
+		sqlite3_bind_int64(m.terms, 2, below);
+		sqlite3_bind_int(m.lists, 1, table);
+		sqlite3_bind_int64(m.lists, 3, below);
+		/* The lists it reads are older than the segment it writes. */
+		rc = postWriteLists(idx, &r, false);
 	}
-	while (rc == SQLITE_OK && (rc = sqlite3_step(terms)) == SQLITE_ROW) {
-		const void *term = sqlite3_column_blob(terms, 0);
-		int term_len = sqlite3_column_bytes(terms, 0);
-		size_t keep;
-
-		rc = SQLITE_OK;
-		all.n = 0;
-		sqlite3_bind_blob(lists, 2, term, term_len, SQLITE_STATIC);
-		while (rc == SQLITE_OK && (rc = sqlite3_step(lists)) == SQLITE_ROW) {
-			sqlite3_int64 s = sqlite3_column_int64(lists, 0);
-			size_t from = all.n;
-
-			rc = SQLITE_OK;
-			if (!grafi_postings_decode(sqlite3_column_blob(lists, 1),
-						   (size_t)sqlite3_column_bytes(lists, 1), &all)) {
-				rc = SQLITE_CORRUPT;
-				break;
-			}
-			if (any_tombs) {
-				keep = 0;
-				for (size_t i = from; i < all.n; i++)
-					if (!grafi_postings_dead(tombs, all.v[i].row, s))
-						all.v[from + keep++] = all.v[i];
-				all.n = from + keep;
-			}
-		}
-		sqlite3_reset(lists);
-		if (rc == SQLITE_DONE)
-			rc = SQLITE_OK;
-		if (rc != SQLITE_OK || all.n == 0)
-			continue;
-		/* Segments hold rows in order, and a build from nothing writes
-		 * them in order too: then the lists, one after the other, are
-		 * already sorted. */
-		if (!postSorted(all.v, all.n))
-			qsort(all.v, all.n, sizeof *all.v, postComparePosting);
-		rc = postWriteList(p->put_post, table, term, term_len, seg, all.v, all.n, &buf);
-		total += (sqlite3_int64)all.n;
-	}
-	if (rc == SQLITE_DONE)
-		rc = SQLITE_OK;
-	sqlite3_finalize(terms);
-	sqlite3_finalize(lists);
+	sqlite3_finalize(m.terms);
+	sqlite3_finalize(m.lists);
 	if (rc == SQLITE_OK)
 		rc = grafi_prepare(idx->db, merge_sql[spill].del, 0, &del);
 	if (rc == SQLITE_OK) {
@@ -1192,14 +1308,13 @@ postMergeTable(grafi_postings *p, int table, bool spill)
 			"DELETE FROM post_seg WHERE tbl = %d AND id < %lld;"
 			"DELETE FROM post_tomb WHERE tbl = %d;"
 			"UPDATE post_seg SET postings = %lld WHERE id = %lld;",
-			table, (long long)seg, table, (long long)total, (long long)seg);
+			table, (long long)r.seg, table, (long long)m.total, (long long)r.seg);
 
 		rc = sql ? sqlite3_exec(idx->db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
 		sqlite3_free(sql);
 	}
-	grafi_score_map_free(tombs);
-	grafi_posting_list_free(&all);
-	free(buf.p);
+	grafi_score_map_free(m.tombs);
+	grafi_posting_list_free(&m.all);
 	return rc == SQLITE_OK ? GRAF_STATUS_OK : grafi_sqlite_error(idx, rc, "cannot merge postings");
 }
 
@@ -1249,11 +1364,8 @@ grafi_postings_free(grafi_postings *p)
 	for (int t = 0; t < GRAFI_TABLE_LAST; t++)
 		postTermsFree(p, t);
 	free(p->row_terms);
-	sqlite3_finalize(p->put_post);
-	sqlite3_finalize(p->put_spill);
 	sqlite3_finalize(p->put_seg);
 	sqlite3_finalize(p->put_tomb);
-	sqlite3_finalize(p->put_df);
 	sqlite3_finalize(p->drop_df);
 	free(p);
 }

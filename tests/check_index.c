@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -954,6 +955,87 @@ storeAssertText(graf_index *idx, int a, int p, int version)
 	free(path);
 }
 
+/* rows.c: grafi_rows_insert() writes, in one statement, the rows a
+ * callback makes (KEYS rows, then SQLITE_DONE; or FAIL_AT's failure). */
+typedef struct RowsMaker {
+	int keys, made, fail_at;
+	char blob[16];
+} RowsMaker;
+
+static int
+rowsMake(void *arg, grafi_row *row)
+{
+	RowsMaker *m = arg;
+
+	if (m->made == m->fail_at) {
+		row->errmsg = "no more rows today";
+		return SQLITE_IOERR;
+	}
+	if (m->made == m->keys)
+		return SQLITE_DONE;
+	snprintf(m->blob, sizeof m->blob, "k%05d", m->made);  /* in key order */
+	grafi_row_int(row, 0, m->made % 3);
+	grafi_row_blob(row, 1, m->blob, strlen(m->blob));
+	grafi_row_int(row, 2, (sqlite3_int64)m->made * m->made);
+	m->made++;
+	return SQLITE_ROW;
+}
+
+static sqlite3_int64
+rowsCount(graf_index *idx, const char *sql)
+{
+	sqlite3_stmt *stmt;
+	sqlite3_int64 n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(idx->db, sql, -1, &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	n = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return n;
+}
+
+START_TEST(test_rows_insert)
+{
+	static const char insert[] =
+		"INSERT OR FAIL INTO t(k, b, v) SELECT c1, c0, c2 FROM graf_rows";
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	RowsMaker m = { .keys = 5000, .fail_at = -1 };
+	sqlite3_int64 sum = 0;
+
+	ck_assert_int_eq(sqlite3_exec(idx->db,
+				      "CREATE TABLE t(k BLOB PRIMARY KEY, b INTEGER, v INTEGER)"
+				      " WITHOUT ROWID",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(grafi_rows_insert(idx, insert, rowsMake, &m), SQLITE_OK);
+	for (sqlite3_int64 i = 0; i < m.keys; i++)
+		sum += i * i;
+	ck_assert_int_eq(rowsCount(idx, "SELECT count(*) FROM t"), m.keys);
+	ck_assert_int_eq(rowsCount(idx, "SELECT sum(v) FROM t"), sum);
+	ck_assert_int_eq(rowsCount(idx, "SELECT v FROM t WHERE k = CAST('k04999' AS BLOB)"),
+			 4999 * 4999);
+	ck_assert_int_eq(rowsCount(idx, "SELECT count(*) FROM t WHERE b = 2"), 1666);
+	/* outside a call, the table is empty */
+	ck_assert_int_eq(rowsCount(idx, "SELECT count(*) FROM graf_rows"), 0);
+
+	/* the callback's failure fails the statement, with its words */
+	ck_assert_int_eq(sqlite3_exec(idx->db, "DELETE FROM t", NULL, NULL, NULL), SQLITE_OK);
+	m = (RowsMaker){ .keys = 5000, .fail_at = 1234 };
+	ck_assert_int_eq(grafi_rows_insert(idx, insert, rowsMake, &m), SQLITE_IOERR);
+	ck_assert_str_eq(sqlite3_errmsg(idx->db), "no more rows today");
+
+	/* the rows are made once: a plan reading them twice is refused */
+	m = (RowsMaker){ .keys = 10, .fail_at = -1 };
+	ck_assert_int_eq(grafi_rows_insert(idx,
+					   "INSERT INTO t(k, b, v) SELECT x.c1, y.c0, 0 "
+					   "FROM graf_rows x, graf_rows y",
+					   rowsMake, &m),
+			 SQLITE_ERROR);
+	ck_assert_str_eq(sqlite3_errmsg(idx->db), "graf_rows read twice");
+	graf_index_close(idx);
+}
+END_TEST
+
 /* Past 2 MB of text an index trains a dictionary and packs every
  * paragraph with it, those written raw before it included; the text
  * comes back exact, through FTS5 too, and an edited article is unindexed
@@ -1638,6 +1720,7 @@ index_suite(void)
 	tcase_set_timeout(limits, CK_SLOW_TIMEOUT);
 	tcase_add_test(limits, test_many_files);
 	tcase_add_test(limits, test_store);
+	tcase_add_test(limits, test_rows_insert);
 	tcase_add_test(limits, test_collection_known);
 	tcase_add_test(limits, test_no_paths);
 	tcase_add_test(limits, test_path_spelling);
