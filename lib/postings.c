@@ -689,9 +689,10 @@ static const char spill_sql[] =
 	" PRIMARY KEY(tbl, term, seg, chunk)) WITHOUT ROWID;"
 	"DELETE FROM temp.post_spill;";
 static const char put_seg_sql[] = "INSERT INTO post_seg(tbl, postings) VALUES(?1, ?2)";
-/* (An upsert needs a statement journal whatever its conflict clause; no
- * matter, it runs outside the files' savepoints, with FTS5's pending terms
- * already written, but where a collection outgrows memory.) */
+/* An upsert opens a statement journal whatever its conflict clause, and
+ * FTS5 writes its pending terms at the statement's savepoint: nothing at
+ * the end of a run or between files, where they are written already; a
+ * spill in the middle of a file writes them a little early. */
 static const char put_df_sql[] =
 	"INSERT INTO post_df(tbl, term, df) SELECT c0, c1, c2 FROM graf_rows WHERE true "
 	"ON CONFLICT(tbl, term) DO UPDATE SET df = df + excluded.df";
