@@ -221,6 +221,15 @@ postTermGet(grafi_postings *p, int table, const char *term, int len, uint32_t ha
 	return pt;
 }
 
+/* Ask for the term in T's slot K + POST_AHEAD, if any, while slot K is
+ * worked on: a walk over the slots touches terms scattered in memory. */
+static inline void
+postPrefetchSlot(const PostTable *t, size_t k)
+{
+	if (k + POST_AHEAD < t->cap && t->slots[k + POST_AHEAD])
+		GRAFI_PREFETCH(t->slots[k + POST_AHEAD]);
+}
+
 static void
 postTermsFree(grafi_postings *p, int table)
 {
@@ -228,8 +237,7 @@ postTermsFree(grafi_postings *p, int table)
 
 	for (size_t k = 0; k < t->cap; k++)
 		if (t->slots[k]) {
-			if (k + POST_AHEAD < t->cap && t->slots[k + POST_AHEAD])
-				GRAFI_PREFETCH(t->slots[k + POST_AHEAD]);
+			postPrefetchSlot(t, k);
 			if (t->slots[k]->buf != t->slots[k]->inline_buf)
 				free(t->slots[k]->buf);
 			free(t->slots[k]);
@@ -743,9 +751,7 @@ postSortedTerms(PostTable *t, PostKey **out, size_t *n)
 		unsigned char b[8] = { 0 };
 		uint64_t prefix = 0;
 
-		/* (terms are scattered in memory: ask for one a few ahead) */
-		if (k + POST_AHEAD < t->cap && t->slots[k + POST_AHEAD])
-			GRAFI_PREFETCH(t->slots[k + POST_AHEAD]);
+		postPrefetchSlot(t, k);
 		if (!pt || (pt->count == 0 && pt->df_delta == 0))
 			continue;
 		memcpy(b, pt->term, pt->len < 8 ? pt->len : 8);
@@ -853,6 +859,7 @@ typedef struct PostFrequencies {
 	int table;
 	const PostKey *keys;
 	size_t n, next;
+	size_t fell;               /* terms whose count fell */
 } PostFrequencies;
 
 static int
@@ -868,6 +875,7 @@ postFrequencyNext(void *arg, grafi_row *row)
 
 		if (pt->df_delta == 0)
 			continue;
+		f->fell += pt->df_delta < 0;
 		grafi_row_int(row, 0, f->table);
 		grafi_row_blob(row, 1, pt->term, pt->len);
 		grafi_row_int(row, 2, pt->df_delta);
@@ -884,13 +892,12 @@ postWriteFrequencies(grafi_postings *p, int table, const PostKey *keys, size_t n
 	PostFrequencies f = { .table = table, .keys = keys, .n = n };
 	int rc = grafi_rows_insert(p->idx, put_df_sql, postFrequencyNext, &f);
 
-	for (size_t k = 0; k < n; k++) {
-		PostTerm *pt = keys[k].pt;
-
-		if (rc == SQLITE_OK && pt->df_delta < 0)
-			rc = postRunTerm(p->drop_df, table, pt);  /* gone from every row? */
-		pt->df_delta = 0;
-	}
+	/* Terms gone from every row go (an update's deletions; a build from
+	 * nothing has none, and skips this second walk over its terms).  The
+	 * terms themselves are freed after: their changes need no reset. */
+	for (size_t k = 0; k < n && f.fell > 0 && rc == SQLITE_OK; k++)
+		if (keys[k].pt->df_delta < 0)
+			rc = postRunTerm(p->drop_df, table, keys[k].pt);
 	return rc;
 }
 

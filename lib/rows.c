@@ -54,8 +54,7 @@ rowsConnect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_v
 		return rc;
 	if (!(t = sqlite3_malloc(sizeof *t)))
 		return SQLITE_NOMEM;
-	memset(t, 0, sizeof *t);
-	t->rows = aux;
+	*t = (RowsTable){ .rows = aux };
 	*out = &t->base;
 	return SQLITE_OK;
 }
@@ -85,8 +84,7 @@ rowsOpen(sqlite3_vtab *vt, sqlite3_vtab_cursor **out)
 	(void)vt;
 	if (!c)
 		return SQLITE_NOMEM;
-	memset(c, 0, sizeof *c);
-	c->eof = true;
+	*c = (RowsCursor){ .eof = true };
 	*out = &c->base;
 	return SQLITE_OK;
 }

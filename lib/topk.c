@@ -1380,10 +1380,12 @@ grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit **out, size_t *
 	if (st != GRAF_STATUS_OK)
 		goto out;
 
-	/* The paragraph reader, prepared only if a bound needs it. */
+	/* The first bytes of the words the verification looks for
+	 * (grafi_tokenize_for()). */
 	for (int i = 0; i < q.n_phrase; i++)
 		if (!q.phrase[i].negated)
 			grafi_first_bytes_add(&v.first, q.phrase[i].tokens[0]);
+	/* The paragraph reader, prepared only if a bound needs it. */
 	for (size_t i = 0; i < n && !v.text; i++)
 		if (!heap[i].exact) {
 			rc = grafi_stmt_take(idx, topk_text_sql, &v.text);
