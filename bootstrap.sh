@@ -16,7 +16,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 
 # Build tools and libraries; the tests also use Check, the sqlite3 shell and
 # python3 (extension tests), and clang (fuzzing, optional).
-packages_build="build-essential autoconf automake libtool pkg-config libsqlite3-dev libstemmer-dev libjansson-dev libzstd-dev"
+packages_build="build-essential autoconf automake libtool pkg-config libsqlite3-dev libstemmer-dev libjansson-dev libzstd-dev libxxhash-dev"
 packages_test="check sqlite3 python3"
 
 say() { printf 'bootstrap: %s\n' "$*" >&2; }

@@ -1162,9 +1162,24 @@ void grafi_populate_read(const void *p, size_t len);
 void *grafi_reserve(void *v, size_t *cap, size_t n, size_t size);
 
 /* 64-bit FNV-1a hash of DATA[0..LEN), continuing from H (GRAFI_HASH_INIT to
- * start): detects changed content, nothing more. */
+ * start): detects changed content, nothing more.  The content hash of an
+ * article (article.hash). */
 #define GRAFI_HASH_INIT 0xcbf29ce484222325ULL
 uint64_t grafi_hash64(uint64_t h, const void *data, size_t len);
+
+/* XXH3 (xxHash) of DATA[0..LEN): the hash of raw bytes, of a record
+ * (article.raw) or of a whole file (source.hash), which an update takes of
+ * every byte it reads.  Detects changes; not meant to resist crafted
+ * collisions. */
+uint64_t grafi_hash_bytes(const void *data, size_t len);
+
+/* The same hash taken piece by piece: the value after adding pieces is
+ * grafi_hash_bytes() of their concatenation, however they were cut. */
+typedef struct grafi_hasher grafi_hasher;
+grafi_hasher *grafi_hasher_new(void);  /* NULL when out of memory */
+void grafi_hasher_add(grafi_hasher *h, const void *data, size_t len);
+uint64_t grafi_hasher_value(const grafi_hasher *h);
+void grafi_hasher_free(grafi_hasher *h);
 
 /*
  * Lexically clean PATH: collapse repeated '/', drop "." components and a

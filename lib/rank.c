@@ -44,9 +44,16 @@
 
 /* ------------------------------------------------------------- score map -- */
 
+/* A key and its value side by side: a lookup that finds its key (most of
+ * an update's: the raw hashes of unchanged records) reads one cache line,
+ * not one in each of two arrays. */
+typedef struct MapSlot {
+	sqlite3_int64 key;       /* 0 marks a free slot: ids start at 1 */
+	double value;
+} MapSlot;
+
 struct grafi_score_map {
-	sqlite3_int64 *keys;     /* 0 marks a free slot: ids start at 1 */
-	double *values;
+	MapSlot *slots;
 	size_t cap, n;
 };
 
@@ -55,7 +62,7 @@ mapSlot(const grafi_score_map *m, sqlite3_int64 key)
 {
 	size_t mask = m->cap - 1, i = (size_t)((uint64_t)key * 0x9E3779B97F4A7C15ULL) & mask;
 
-	while (m->keys[i] && m->keys[i] != key)
+	while (m->slots[i].key && m->slots[i].key != key)
 		i = (i + 1) & mask;
 	return i;
 }
@@ -71,8 +78,7 @@ grafi_score_map_free(grafi_score_map *m)
 {
 	if (!m)
 		return;
-	free(m->keys);
-	free(m->values);
+	free(m->slots);
 	free(m);
 }
 
@@ -82,31 +88,26 @@ grafi_score_map_put(grafi_score_map *m, sqlite3_int64 key, double value)
 	size_t i;
 
 	if ((m->n + 1) * 2 > m->cap) {
-		grafi_score_map old = *m;
 		size_t ncap = m->cap ? m->cap * 2 : 64;
+		MapSlot *old = m->slots, *slots = calloc(ncap, sizeof *slots);
+		size_t old_cap = m->cap;
 
-		m->keys = calloc(ncap, sizeof *m->keys);
-		m->values = calloc(ncap, sizeof *m->values);
-		if (!m->keys || !m->values) {
-			free(m->keys);
-			free(m->values);
-			*m = old;
+		if (!slots)
 			return false;
-		}
+		m->slots = slots;
 		m->cap = ncap;
 		m->n = 0;
-		for (size_t k = 0; k < old.cap; k++)
-			if (old.keys[k])
-				grafi_score_map_put(m, old.keys[k], old.values[k]);
-		free(old.keys);
-		free(old.values);
+		for (size_t k = 0; k < old_cap; k++)
+			if (old[k].key)
+				grafi_score_map_put(m, old[k].key, old[k].value);
+		free(old);
 	}
 	i = mapSlot(m, key);
-	if (!m->keys[i]) {
-		m->keys[i] = key;
+	if (!m->slots[i].key) {
+		m->slots[i].key = key;
 		m->n++;
 	}
-	m->values[i] = value;
+	m->slots[i].value = value;
 	return true;
 }
 
@@ -120,12 +121,10 @@ grafi_score_map_clear(grafi_score_map *m)
 	 * if they were mostly empty, so that many small uses after a large
 	 * one (article files after a collection) do not each clear it all. */
 	if (m->n * 8 >= m->cap) {
-		memset(m->keys, 0, m->cap * sizeof *m->keys);
+		memset(m->slots, 0, m->cap * sizeof *m->slots);
 	} else {
-		free(m->keys);
-		free(m->values);
-		m->keys = NULL;
-		m->values = NULL;
+		free(m->slots);
+		m->slots = NULL;
 		m->cap = 0;
 	}
 	m->n = 0;
@@ -139,7 +138,7 @@ grafi_score_map_get(const grafi_score_map *m, sqlite3_int64 key)
 	if (!m || m->n == 0)
 		return 0.0;
 	i = mapSlot(m, key);
-	return m->keys[i] ? m->values[i] : 0.0;
+	return m->slots[i].key ? m->slots[i].value : 0.0;
 }
 
 size_t

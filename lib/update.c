@@ -39,9 +39,7 @@
  */
 #define UPDATE_MAX_FILE_BYTES (256LL << 20)
 
-/* Bytes read at a time from a collection.  A multiple of 8, so that the
- * file's hash, taken piece by piece, is the hash of the whole (grafi_hash64
- * works on 8-byte words). */
+/* Bytes read at a time from a collection. */
 #define UPDATE_CHUNK_BYTES (1 << 20)
 
 /* What the index has of a file: its source row (ID 0: none). */
@@ -912,27 +910,30 @@ static int
 updateHashFile(int fd, uint64_t *hash, int64_t *len)
 {
 	char *buf = malloc(UPDATE_CHUNK_BYTES);
-	uint64_t h = GRAFI_HASH_INIT;
+	grafi_hasher *h = grafi_hasher_new();
 	int64_t n = 0;
 	ssize_t r;
+	int err = 0;
 
-	if (!buf)
+	if (!buf || !h) {
+		free(buf);
+		grafi_hasher_free(h);
 		return ENOMEM;
+	}
 	do {
 		r = updateReadFull(fd, buf, UPDATE_CHUNK_BYTES);
 		if (r < 0) {
-			int err = errno;
-
-			free(buf);
-			return err;
+			err = errno;
+			break;
 		}
-		h = grafi_hash64(h, buf, (size_t)r);
+		grafi_hasher_add(h, buf, (size_t)r);
 		n += r;
 	} while (r == UPDATE_CHUNK_BYTES);
-	free(buf);
-	*hash = h;
+	*hash = grafi_hasher_value(h);
 	*len = n;
-	return 0;
+	free(buf);
+	grafi_hasher_free(h);
+	return err;
 }
 
 /* The reader's own failure ST fails the file (out of memory, the run). */
@@ -989,7 +990,7 @@ updateReadKnown(void *ctx, const char *raw, size_t len)
 	UpdateReading *r = ctx;
 	sqlite3_int64 id;
 
-	r->raw = grafi_hash64(GRAFI_HASH_INIT, raw, len);
+	r->raw = grafi_hash_bytes(raw, len);
 	if (r->raw == 0)
 		r->raw = 1;  /* 0 means "none" */
 	if (!r->raws)
@@ -1037,9 +1038,8 @@ updateCountLines(const char *s, size_t n)
  * (R->record_end says where one ends), so that memory holds one piece and
  * not the file.  A record larger than UPDATE_MAX_FILE_BYTES is skipped with
  * a warning.  OUT: R->hash (unless R->hashed: updateHashFile() has just
- * taken it, and a second pass over every byte would cost a third of what
- * hashing the records does) and R->len of the whole file, as
- * updateHashFile() gives them; R->err, R->status.
+ * taken it) and R->len of the whole file, as updateHashFile() gives them;
+ * R->err, R->status.
  */
 static void
 updateReadCollection(void *arg, grafi_pipe *p)
@@ -1049,14 +1049,14 @@ updateReadCollection(void *arg, grafi_pipe *p)
 				   .known = updateReadKnown };
 	size_t have = 0, cap = 2 * UPDATE_CHUNK_BYTES;
 	char *buf = malloc(cap);
-	uint64_t h = GRAFI_HASH_INIT;
+	grafi_hasher *h = r->hashed ? NULL : grafi_hasher_new();
 	int64_t total = 0;
 	bool eof = false, skipping = false;
 
 	r->pipe = p;
-	if (!buf) {
+	if (!buf || (!r->hashed && !h)) {
 		r->err = ENOMEM;
-		return;
+		goto done;
 	}
 	while (!eof && r->status == GRAF_STATUS_OK && !*r->interrupted && !grafi_pipe_stopped(p)) {
 		size_t cut;
@@ -1077,8 +1077,8 @@ updateReadCollection(void *arg, grafi_pipe *p)
 			r->err = errno;
 			break;
 		}
-		if (!r->hashed)
-			h = grafi_hash64(h, buf + have, (size_t)n);
+		if (h)
+			grafi_hasher_add(h, buf + have, (size_t)n);
 		total += n;
 		have += (size_t)n;
 		eof = n < UPDATE_CHUNK_BYTES;
@@ -1116,14 +1116,16 @@ updateReadCollection(void *arg, grafi_pipe *p)
 			buf = malloc(cap);
 			if (!buf) {
 				r->err = ENOMEM;
-				return;
+				goto done;
 			}
 		}
 	}
-	free(buf);
-	if (!r->hashed)
-		r->hash = h;
+	if (h)
+		r->hash = grafi_hasher_value(h);
 	r->len = total;
+done:
+	free(buf);
+	grafi_hasher_free(h);
 }
 
 /*
@@ -1299,7 +1301,7 @@ updateOpen(Update *u, const grafi_file *f, int64_t old_size, int *fd, char **dat
 		err = updateReadWhole(*fd, data, &n);
 		*len = (int64_t)n;
 		if (!err)
-			*hash = grafi_hash64(GRAFI_HASH_INIT, *data, n);
+			*hash = grafi_hash_bytes(*data, n);
 		*hashed = !err;
 	} else if (u->source_id && old_size == f->size) {
 		err = updateHashFile(*fd, hash, len);

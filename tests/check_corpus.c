@@ -631,6 +631,48 @@ START_TEST(test_path_clean)
 }
 END_TEST
 
+/* The hash of raw bytes taken piece by piece is that of the whole, however
+ * the pieces are cut (a collection is hashed in 1 MiB reads, a record at
+ * once); it tells one changed byte, and the empty input is a value too. */
+START_TEST(test_hash_pieces)
+{
+	enum { N = 3000 };
+	static const size_t cuts[] = { 1, 7, 8, 63, 64, 65, 240, 256, 1024, N };
+	char *data = malloc(N);
+	uint64_t whole;
+
+	ck_assert_ptr_nonnull(data);
+	for (size_t i = 0; i < N; i++)
+		data[i] = (char)(i * 131 + (i >> 7));
+	whole = grafi_hash_bytes(data, N);
+	for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+		grafi_hasher *h = grafi_hasher_new();
+
+		ck_assert_ptr_nonnull(h);
+		for (size_t at = 0; at < N; at += cuts[c])
+			grafi_hasher_add(h, data + at, at + cuts[c] <= N ? cuts[c] : N - at);
+		ck_assert_msg(grafi_hasher_value(h) == whole, "pieces of %zu bytes", cuts[c]);
+		grafi_hasher_free(h);
+	}
+	for (size_t i = 0; i < N; i += 499) {
+		data[i] ^= 1;
+		ck_assert_msg(grafi_hash_bytes(data, N) != whole, "byte %zu changed", i);
+		data[i] ^= 1;
+	}
+	ck_assert(grafi_hash_bytes(data, N) == whole);
+	ck_assert(grafi_hash_bytes(data, N - 1) != whole);
+	{
+		grafi_hasher *h = grafi_hasher_new();
+
+		ck_assert_ptr_nonnull(h);
+		ck_assert(grafi_hasher_value(h) == grafi_hash_bytes("", 0));
+		grafi_hasher_free(h);
+	}
+	grafi_hasher_free(NULL);
+	free(data);
+}
+END_TEST
+
 Suite *
 corpus_suite(void)
 {
@@ -663,6 +705,7 @@ corpus_suite(void)
 	tcase_add_test(limits, test_length_bounded);
 	tcase_add_test(limits, test_release_zeroed);
 	tcase_add_test(limits, test_path_clean);
+	tcase_add_test(limits, test_hash_pieces);
 	suite_add_tcase(s, limits);
 
 	tcase_add_test(errors, test_empty);
