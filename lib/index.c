@@ -583,8 +583,9 @@ graf_index_db(graf_index *idx)
 	return idx->db;
 }
 
-void
-graf_index_preload(graf_index *idx)
+/* Map the whole index file into memory (graf_index_preload()). */
+static void
+indexMapAll(graf_index *idx)
 {
 	sqlite3_file *f = NULL;
 	sqlite3_int64 size, off;
@@ -593,8 +594,7 @@ graf_index_preload(graf_index *idx)
 	 * address comes from the file's own xFetch(), the call SQLite's pager
 	 * reads pages through.  Without a map (mmap unavailable, or the file
 	 * past mmap_size) xFetch() hands out nothing and this does nothing. */
-	if (!idx || !idx->db ||
-	    sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	if (sqlite3_file_control(idx->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
 	    !f || !f->pMethods || f->pMethods->iVersion < 3 || !f->pMethods->xFetch ||
 	    f->pMethods->xFileSize(f, &size) != SQLITE_OK)
 		return;
@@ -607,6 +607,15 @@ graf_index_preload(graf_index *idx)
 		grafi_populate_read(p, (size_t)len);
 		f->pMethods->xUnfetch(f, off, p);
 	}
+}
+
+void
+graf_index_preload(graf_index *idx)
+{
+	if (!idx || !idx->db)
+		return;
+	indexMapAll(idx);
+	grafi_topk_warm(idx);
 }
 
 void

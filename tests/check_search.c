@@ -1082,13 +1082,29 @@ START_TEST(test_score_map_clear)
 }
 END_TEST
 
+/* Scratch buffers the suite's index keeps for its queries (topk.c). */
+static int
+topkBuffersKept(void)
+{
+	int kept = 0;
+
+	for (int i = 0; i < GRAFI_TOPK_SCRATCH; i++)
+		kept += idx->topk.scratch[i] != NULL && idx->topk.scratch_size[i] > 0;
+	return kept;
+}
+
 /* Preloading the index changes nothing but speed; NULL is a no-op. */
 START_TEST(test_preload)
 {
 	Hits a = search("export controls", NULL), b;
 
 	graf_index_preload(NULL);
+	/* The top-k search's buffers are made for the queries to come: none
+	 * is kept once the cache is released, some after the preload. */
+	grafi_topk_release(idx);
+	ck_assert_int_eq(topkBuffersKept(), 0);
 	graf_index_preload(idx);
+	ck_assert_int_gt(topkBuffersKept(), 0);
 	graf_index_preload(idx);  /* again: nothing new to map */
 	b = search("export controls", NULL);
 	ck_assert_int_gt(a.n, 0);
