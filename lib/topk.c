@@ -378,6 +378,7 @@ grafi_topk_warm(graf_index *idx)
 	sqlite3_stmt *stmt = NULL;
 	sqlite3_int64 longest = 0;
 	size_t bytes;
+	int have = 0;
 
 	if (grafi_prepare(idx->db, "SELECT max(df) FROM post_df", 0, &stmt) == SQLITE_OK &&
 	    sqlite3_step(stmt) == SQLITE_ROW)
@@ -388,7 +389,11 @@ grafi_topk_warm(graf_index *idx)
 	bytes = (uint64_t)longest > TOPK_SCRATCH_MAX / sizeof(TopkCand)
 			? TOPK_SCRATCH_MAX
 			: (size_t)longest * sizeof(TopkCand);
-	for (int k = 0; k < TOPK_WARM_BUFFERS; k++) {
+	/* those kept already count (a second preload makes no more) */
+	for (int i = 0; i < GRAFI_TOPK_SCRATCH; i++)
+		if (idx->topk.scratch[i] && idx->topk.scratch_size[i] >= bytes)
+			have++;
+	for (int k = have; k < TOPK_WARM_BUFFERS; k++) {
 		size_t size = 0;
 		volatile char *p = grafi_region_reserve(NULL, &size, 0, bytes, 1);
 
