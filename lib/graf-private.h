@@ -1179,7 +1179,7 @@ uint64_t grafi_hash_bytes(const void *data, size_t len);
 
 /* The same hash taken piece by piece: the value after adding pieces is
  * grafi_hash_bytes() of their concatenation, however they were cut. */
-typedef struct grafi_hasher grafi_hasher;
+typedef struct XXH3_state_s grafi_hasher;  /* xxhash.h's XXH3_state_t */
 grafi_hasher *grafi_hasher_new(void);  /* NULL when out of memory */
 void grafi_hasher_add(grafi_hasher *h, const void *data, size_t len);
 uint64_t grafi_hasher_value(const grafi_hasher *h);

@@ -138,10 +138,10 @@ const char *graf_index_path(const graf_index *idx);
  * the first GiB of an index is memory-mapped.  On Linux before 5.14, and
  * where SQLite cannot map the file, it is at most a read-ahead hint.
  * It also makes, in private memory, the buffers that queries of common
- * words need (four, each sized by the index's longest list and at most
- * 16 MiB: 3.5 MB each for the news benchmark's index; kept for the
- * handle's life), so that no query of the batch waits for fresh memory:
- * about 10 ms more there.
+ * words need (four, each sized by the index's paragraph count and at most
+ * 16 MiB: 6.2 MB each for the news benchmark's index; kept for the
+ * handle's life), so that fewer queries of the batch wait for fresh
+ * memory: about 1 ms more there.
  * Nothing can fail: it is an optimisation, and a search works without it.
  */
 void graf_index_preload(graf_index *idx);

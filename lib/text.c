@@ -134,38 +134,34 @@ grafi_hash_bytes(const void *data, size_t len)
 	return XXH3_64bits(data, len);
 }
 
-struct grafi_hasher {
-	XXH3_state_t state;
-};
-
+/* A grafi_hasher is xxHash's own streaming state (graf-private.h names its
+ * struct), which XXH3_createState() allocates with the alignment it needs. */
 grafi_hasher *
 grafi_hasher_new(void)
 {
-	/* XXH3_state_t wants 64-byte alignment (its accumulators are loaded
-	 * with aligned vector moves). */
-	grafi_hasher *h = aligned_alloc(64, (sizeof(grafi_hasher) + 63) / 64 * 64);
+	XXH3_state_t *h = XXH3_createState();
 
 	if (h)
-		XXH3_64bits_reset(&h->state);
+		XXH3_64bits_reset(h);
 	return h;
 }
 
 void
 grafi_hasher_add(grafi_hasher *h, const void *data, size_t len)
 {
-	XXH3_64bits_update(&h->state, data, len);
+	XXH3_64bits_update(h, data, len);
 }
 
 uint64_t
 grafi_hasher_value(const grafi_hasher *h)
 {
-	return XXH3_64bits_digest(&h->state);
+	return XXH3_64bits_digest(h);
 }
 
 void
 grafi_hasher_free(grafi_hasher *h)
 {
-	free(h);
+	XXH3_freeState(h);
 }
 
 char *

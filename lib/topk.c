@@ -364,31 +364,31 @@ topkScratchGive(graf_index *idx, void *p, size_t size)
 /*
  * Make IDX's scratch buffers now, for a batch of queries
  * (graf_index_preload()): TOPK_WARM_BUFFERS of them, each large enough for
- * the index's longest list as candidates (at most TOPK_SCRATCH_MAX), and
- * touched.  Why: a query whose lists outgrow every buffer kept so far maps
+ * the longest list the index can have as candidates (a posting in every
+ * paragraph; at most TOPK_SCRATCH_MAX), and touched.  The paragraph count
+ * is one record to read, where the longest actual list (max(df) over
+ * post_df) is a scan of the vocabulary: 8 ms of a batch's start-up.  Why: a query whose lists outgrow every buffer kept so far maps
  * a larger one, and on a virtual machine a first touch of fresh memory
  * costs up to 2 ms per MiB while the host backs it.  In the news benchmark
  * those growths were five to eight queries of the thousand, each 3.5 to 5
  * ms instead of under 1: most of the slowest 1%, depending on the host.
- * Made before the first query, they are the batch's start-up instead.
+ * Made before the first query, most of that is the batch's start-up
+ * instead; a query that holds more buffers at once, or larger ones, still
+ * maps its own (the same queries were slow again in some runs).
  */
 void
 grafi_topk_warm(graf_index *idx)
 {
-	sqlite3_stmt *stmt = NULL;
-	sqlite3_int64 longest = 0;
+	sqlite3_int64 paragraphs = 0, tokens;
 	size_t bytes;
 	int have = 0;
 
-	if (grafi_prepare(idx->db, "SELECT max(df) FROM post_df", 0, &stmt) == SQLITE_OK &&
-	    sqlite3_step(stmt) == SQLITE_ROW)
-		longest = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (longest <= 0)
+	if (grafi_stats_totals(idx, GRAFI_TABLE_PARA, &paragraphs, &tokens) != SQLITE_OK ||
+	    paragraphs <= 0)
 		return;
-	bytes = (uint64_t)longest > TOPK_SCRATCH_MAX / sizeof(TopkCand)
+	bytes = (uint64_t)paragraphs > TOPK_SCRATCH_MAX / sizeof(TopkCand)
 			? TOPK_SCRATCH_MAX
-			: (size_t)longest * sizeof(TopkCand);
+			: (size_t)paragraphs * sizeof(TopkCand);
 	/* those kept already count (a second preload makes no more) */
 	for (int i = 0; i < GRAFI_TOPK_SCRATCH; i++)
 		if (idx->topk.scratch[i] && idx->topk.scratch_size[i] >= bytes)
