@@ -611,6 +611,10 @@ graf_status_t grafi_topk(graf_index *idx, grafi_topk_input *in, grafi_topk_hit *
 /* Free IDX's top-k cache. */
 void grafi_topk_release(graf_index *idx);
 
+/* Forget IDX's cached tombstones after a write through IDX itself, which
+ * PRAGMA data_version does not count (it counts other connections'). */
+void grafi_topk_changed(graf_index *idx);
+
 /* Make and touch IDX's scratch buffers before a batch of queries
  * (graf_index_preload()); an optimisation that cannot fail. */
 void grafi_topk_warm(graf_index *idx);

@@ -282,6 +282,12 @@ topkLoadCache(graf_index *idx)
 }
 
 void
+grafi_topk_changed(graf_index *idx)
+{
+	idx->topk.loaded = false;  /* topkLoadCache() reads them again */
+}
+
+void
 grafi_topk_release(graf_index *idx)
 {
 	for (int t = 0; t < GRAFI_TABLE_LAST; t++) {

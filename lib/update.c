@@ -1747,6 +1747,7 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 		updateFinalize(&u);
 		if (st == GRAF_STATUS_OK)
 			st = grafi_exec(idx, "COMMIT", "cannot commit update");
+		grafi_topk_changed(idx);
 		if (st != GRAF_STATUS_OK) {
 			char saved[sizeof idx->errmsg];
 

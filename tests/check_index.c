@@ -588,6 +588,24 @@ START_TEST(test_edit_paragraph)
 }
 END_TEST
 
+/* A handle that searched, then updated the index, searches what it wrote:
+ * the top-k search's cached tombstones are read again (PRAGMA
+ * data_version, which tells when to, does not count the handle's own
+ * commits). */
+START_TEST(test_search_after_update)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+
+	updateOk(idx, NULL);
+	ck_assert_int_eq(searchCount(idx, "superpowers"), 1);
+	editFile(blocks_file, "Navigating Between Superpowers", "Navigating Between Quokkas");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(searchCount(idx, "superpowers"), 0);
+	ck_assert_int_eq(searchCount(idx, "quokkas"), 1);
+	graf_index_close(idx);
+}
+END_TEST
+
 /* A new headline and the same paragraphs: only the headline is written. */
 START_TEST(test_edit_title)
 {
@@ -1707,6 +1725,7 @@ index_suite(void)
 	tcase_add_test(core, test_edit_one);
 	tcase_add_test(core, test_edit_paragraph);
 	tcase_add_test(core, test_edit_title);
+	tcase_add_test(core, test_search_after_update);
 	tcase_add_test(core, test_delete_one);
 	tcase_add_test(core, test_add_one);
 	tcase_add_test(core, test_other_roots_kept);
