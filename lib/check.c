@@ -150,12 +150,21 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 	 * paragraphs' text (every row unpacked) and article.title */
 	checkFullText(&c, "para", "INSERT INTO para(para, rank) VALUES('integrity-check', 1)");
 	checkFullText(&c, "head", "INSERT INTO head(head, rank) VALUES('integrity-check', 1)");
+	/* Open to write, the index has both tables of the text store. */
 	checkCount(&c,
-		   "SELECT count(*) FROM para_text WHERE (id >> " GRAFI_PARA_BITS_SQL ") NOT IN "
+		   "SELECT count(*) FROM (SELECT id FROM para_text UNION ALL"
+		   " SELECT id FROM para_text_delta) WHERE (id >> " GRAFI_PARA_BITS_SQL ") NOT IN "
 		   "(SELECT id FROM article)",
 		   "paragraphs without their article");
 	checkCount(&c,
-		   "SELECT count(*) FROM article AS a WHERE a.paragraphs != (SELECT count(*) FROM para_text "
+		   "SELECT count(*) FROM para_text_delta AS d WHERE d.id IN (SELECT id FROM para_text)",
+		   "paragraphs stored twice");
+	checkCount(&c,
+		   "SELECT count(*) FROM article AS a WHERE a.paragraphs != "
+		   "(SELECT count(*) FROM para_text "
+		   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
+		   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ") + "
+		   "(SELECT count(*) FROM para_text_delta "
 		   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
 		   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ")",
 		   "articles whose paragraph count is wrong");

@@ -22,9 +22,12 @@
 /*
  * Version of the database layout.  Bump it whenever a table, a column or the
  * tokenizer's output changes; a graf that finds another version refuses the
- * index and asks for graf-index --rebuild.
+ * index and asks for graf-index --rebuild, except the one before, which it
+ * reads as it is and upgrades when it opens it to write (index.c).
  */
-#define GRAFI_SCHEMA_VERSION 4
+#define GRAFI_SCHEMA_VERSION 5
+/* Version 4 had no para_text_delta: its para_body view reads para_text. */
+#define GRAFI_SCHEMA_VERSION_UPGRADABLE 4
 
 /* PRAGMA application_id of a graf index: "graf" in ASCII.  It tells a graf
  * index from any other SQLite database. */

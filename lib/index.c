@@ -16,7 +16,7 @@
  *   para                       FTS5(body): the paragraphs, rowid =
  *                              GRAFI_ROWID(article id, paragraph number);
  *                              external content: para_body
- *   para_text, zdict, para_body
+ *   para_text, para_text_delta, zdict, para_body
  *                              the paragraphs' text, compressed, and the
  *                              view that unpacks it (store.c)
  *   head                       FTS5(title) over article.title (external
@@ -28,7 +28,8 @@
  *                              document frequencies (postings.c)
  *
  * PRAGMA application_id marks the file as graf's, PRAGMA user_version holds
- * GRAFI_SCHEMA_VERSION.
+ * GRAFI_SCHEMA_VERSION.  A version 4 index (no para_text_delta) is read as
+ * it is, and upgraded when opened to write.
  */
 #include "config.h"
 
@@ -52,6 +53,14 @@
 
 /* FTS5's pending-data limit for each table, in bytes (see schema_sql). */
 #define INDEX_FTS5_HASHSIZE "8388608"
+
+/* The text store's second table and the view over both (store.c): in
+ * version 5, and what the upgrade from version 4 adds. */
+#define INDEX_TEXT_DELTA_SQL \
+	"CREATE TABLE para_text_delta(id INTEGER PRIMARY KEY, z BLOB NOT NULL);" \
+	"CREATE VIEW para_body(id, body) AS" \
+	" SELECT id, graf_unpack(z) FROM para_text" \
+	" UNION ALL SELECT id, graf_unpack(z) FROM para_text_delta;"
 
 /*
  * The schema.  %s is the language, checked by indexIsLanguageName() to be a
@@ -77,7 +86,7 @@ static const char schema_sql[] =
 	" UNIQUE(source, docid));"
 	"CREATE TABLE para_text(id INTEGER PRIMARY KEY, z BLOB NOT NULL);"
 	"CREATE TABLE zdict(id INTEGER PRIMARY KEY, dict BLOB NOT NULL);"
-	"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"
+	INDEX_TEXT_DELTA_SQL
 	"CREATE VIRTUAL TABLE para USING fts5(body, content = 'para_body', content_rowid = 'id',"
 	" tokenize = 'graf %s unicode61 remove_diacritics 2');"
 	"CREATE VIRTUAL TABLE head USING fts5(title, content = 'article', content_rowid = 'id',"
@@ -204,6 +213,40 @@ out:
 }
 
 /*
+ * Upgrade the version 4 index of IDX to this version, in one transaction:
+ * the text store's second table, and the view that reads both.  Another
+ * writer may have done it while this one waited for the lock.
+ */
+static graf_status_t
+indexUpgrade(graf_index *idx)
+{
+	static const char upgrade_sql[] =
+		"DROP VIEW para_body;" INDEX_TEXT_DELTA_SQL;
+	sqlite3_int64 version = 0;
+	char *meta = sqlite3_mprintf("PRAGMA user_version = %d;"
+				     "UPDATE meta SET value = '%d' WHERE key = 'schema_version';",
+				     GRAFI_SCHEMA_VERSION, GRAFI_SCHEMA_VERSION);
+	graf_status_t st;
+
+	if (!meta)
+		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
+	st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot upgrade the index");
+	if (st == GRAF_STATUS_OK)
+		st = indexQueryInt(idx, "PRAGMA user_version", &version);
+	if (st == GRAF_STATUS_OK && version == GRAFI_SCHEMA_VERSION_UPGRADABLE) {
+		st = grafi_exec(idx, upgrade_sql, "cannot upgrade the index");
+		if (st == GRAF_STATUS_OK)
+			st = grafi_exec(idx, meta, "cannot upgrade the index");
+	}
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, "COMMIT", "cannot upgrade the index");
+	else
+		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_free(meta);
+	return st;
+}
+
+/*
  * Record why the database of IDX could not be read as an index, from the
  * SQLite error of the call that just failed: a file that is no database at
  * all, or a damaged one (a truncated or corrupted graf index).  Returns
@@ -260,7 +303,13 @@ indexCheck(graf_index *idx, const char *language)
 				   "index '%s' was made by a newer graf (schema %lld, this graf reads %d); "
 				   "upgrade graf or rebuild the index with graf-index --rebuild",
 				   idx->path, (long long)version, GRAFI_SCHEMA_VERSION);
-	if (version < GRAFI_SCHEMA_VERSION)
+	if (version == GRAFI_SCHEMA_VERSION_UPGRADABLE && idx->mode == GRAF_OPEN_WRITE) {
+		st = indexUpgrade(idx);
+		if (st != GRAF_STATUS_OK)
+			return st;
+		version = GRAFI_SCHEMA_VERSION;
+	}
+	if (version < GRAFI_SCHEMA_VERSION_UPGRADABLE)
 		return grafi_error(idx, GRAF_STATUS_INDEX_VERSION,
 				   "index '%s' was made by an older graf (schema %lld, this graf reads %d); "
 				   "rebuild it with graf-index --rebuild",

@@ -606,6 +606,117 @@ START_TEST(test_search_after_update)
 }
 END_TEST
 
+/* Rows of the text store's TABLE; where = an SQL condition on id, or NULL. */
+static sqlite3_int64
+storeRows(graf_index *idx, const char *table, const char *where)
+{
+	char *sql = sqlite3_mprintf("SELECT count(*) FROM %s WHERE %s", table,
+				    where ? where : "1");
+	sqlite3_int64 n = queryInt(idx, sql);
+
+	sqlite3_free(sql);
+	return n;
+}
+
+/* graf_index_check() finds nothing wrong with IDX. */
+static void
+assertSound(graf_index *idx)
+{
+	long problems = -1;
+
+	ck_assert_msg(graf_index_check(idx, NULL, NULL, &problems) == GRAF_STATUS_OK,
+		      "check: %s", graf_index_errmsg(idx));
+	ck_assert_int_eq(problems, 0);
+}
+
+/*
+ * The text store's two tables (store.c): a new index is all in para_text;
+ * a paragraph an update writes among the others goes to para_text_delta,
+ * out of para_text, and is read through para_body like the rest; a run
+ * that leaves the delta with more than a sixteenth of the paragraphs moves
+ * it into para_text.  The index is the same as one built from scratch.
+ */
+START_TEST(test_text_delta)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE), *fresh;
+	sqlite3_int64 total, id, row;
+	char *where, *dump, *fresh_dump, *fresh_path;
+
+	updateOk(idx, NULL);
+	total = storeRows(idx, "para_text", NULL);
+	ck_assert_int_gt(total, 32);  /* one edit stays below the merge share */
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 0);
+
+	/* A paragraph in the middle: ids above it are stored. */
+	id = articleOf(idx, blocks_file);
+	editFile(blocks_file, "Navigating Between Superpowers", "Navigating Between Quokkas");
+	updateOk(idx, NULL);
+	row = queryInt(idx, "SELECT rowid FROM para WHERE para MATCH 'quokka'");
+	ck_assert_int_eq(row >> GRAFI_PARA_BITS, id);
+	ck_assert_int_lt(row, queryInt(idx, "SELECT max(id) FROM para_text"));
+	where = sqlite3_mprintf("id = %lld", (long long)row);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", where), 1);
+	ck_assert_int_eq(storeRows(idx, "para_text", where), 0);
+	ck_assert_int_eq(storeRows(idx, "para_text", NULL), total - 1);
+	ck_assert_int_eq(storeRows(idx, "para_body", where), 1);
+	ck_assert_int_eq(storeRows(idx, "para_body", "body LIKE '%Quokkas%'"), 1);
+	ck_assert_int_eq(searchCount(idx, "quokkas"), 1);
+	ck_assert_int_eq(searchCount(idx, "superpowers"), 0);
+	assertSound(idx);
+
+	/* Edited again: still one row, in the delta. */
+	editFile(blocks_file, "Navigating Between Quokkas", "Navigating Between Wombats");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", where), 1);
+	ck_assert_int_eq(searchCount(idx, "wombats"), 1);
+	ck_assert_int_eq(searchCount(idx, "quokkas"), 0);
+
+	/* Most paragraphs of the article: the delta passes its share of the
+	 * paragraphs and is merged into para_text. */
+	for (int i = 0; i < 12; i++)
+		editFile(blocks_file, " the ", " THE ");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 0);
+	ck_assert_int_eq(storeRows(idx, "para_text", NULL), total);
+	ck_assert_int_eq(storeRows(idx, "para_text", where), 1);
+	ck_assert_int_eq(searchCount(idx, "wombats"), 1);
+	assertSound(idx);
+
+	/* Edited once more, then the article removed: both tables let go. */
+	editFile(blocks_file, "Navigating Between Wombats", "Navigating Between Quokkas");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
+	dump = dumpIndex(idx);
+	/* the same as an index built from these files */
+	fresh_path = ck_printf("%s/fresh.db", dir);
+	{
+		char *msg;
+		graf_update_options o = { 0 };
+		const char *root = corpus;
+		graf_update_stats st;
+
+		ck_assert_int_eq(graf_index_open(fresh_path, GRAF_OPEN_WRITE, NULL, &fresh, &msg),
+				 GRAF_STATUS_OK);
+		ck_assert_int_eq(graf_index_update(fresh, &root, 1, &o, &st), GRAF_STATUS_OK);
+	}
+	fresh_dump = dumpIndex(fresh);
+	ck_assert_str_eq(dump, fresh_dump);
+	graf_index_close(fresh);
+	ck_assert_int_eq(unlink(blocks_file), 0);
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 0);
+	ck_assert_int_eq(storeRows(idx, "para_text", NULL), paragraphsOf(lines_file));
+	assertSound(idx);
+	free(fresh_dump);
+	free(dump);
+	free(fresh_path);
+	sqlite3_free(where);
+	graf_index_close(idx);
+}
+END_TEST
+
 /* A new headline and the same paragraphs: only the headline is written. */
 START_TEST(test_edit_title)
 {
@@ -1070,16 +1181,26 @@ START_TEST(test_store)
 	updateOk(idx, NULL);
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 0);
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM para_text WHERE z >= x'01'"), 0);
+	/* a paragraph among the others (one long enough to pack): raw too,
+	 * in the delta */
+	editFile(blocks_file, "walking a fine line", "walking a fine quokka line");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", "z < x'01'"), 1);
 
 	ck_assert_int_eq(mkdir(made, 0777), 0);
 	for (int a = 0; a < N_ARTICLES; a++)
 		storeArticle(a, 0);
 	updateOk(idx, NULL);
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 1);
-	rows = queryInt(idx, "SELECT count(*) FROM para_text");
-	raw_rows = queryInt(idx, "SELECT count(*) FROM para_text WHERE z < x'01'");
+	/* the raw rows of both tables packed */
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", "z >= x'01'"), 1);
+	rows = queryInt(idx, "SELECT count(*) FROM para_text") +
+	       storeRows(idx, "para_text_delta", NULL);
+	raw_rows = queryInt(idx, "SELECT count(*) FROM para_text WHERE z < x'01'") +
+		   storeRows(idx, "para_text_delta", "z < x'01'");
 	text_bytes = queryInt(idx, "SELECT sum(length(CAST(body AS BLOB))) FROM para_body");
-	stored_bytes = queryInt(idx, "SELECT sum(length(z)) FROM para_text");
+	stored_bytes = queryInt(idx, "SELECT sum(length(z)) FROM para_text") +
+		       queryInt(idx, "SELECT sum(length(z)) FROM para_text_delta");
 	ck_assert_int_eq(rows, N_ARTICLES * 10 + paragraphsOf(lines_file) +
 				       paragraphsOf(blocks_file));
 	ck_assert_int_gt(text_bytes, 2L << 20);
@@ -1103,15 +1224,17 @@ START_TEST(test_store)
 	ck_assert_int_eq(matchCount(idx, "marka7p3v1"), 1);
 	storeAssertText(idx, 7, 3, 1);
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM zdict"), 1);
-	/* packed with the index's dictionary, which this run loaded for it */
+	/* packed with the index's dictionary, which this run loaded for it,
+	 * into the delta (the article is among others) */
 	{
 		char *a7 = ck_printf("%s/made/a0007.txt", corpus);
-		char *sql = sqlite3_mprintf("SELECT count(*) FROM para_text WHERE id >> %d = %lld "
-					    "AND z >= x'01'", GRAFI_PARA_BITS,
-					    (long long)articleOf(idx, a7));
+		char *where = sqlite3_mprintf("id >> %d = %lld", GRAFI_PARA_BITS,
+					      (long long)articleOf(idx, a7));
 
-		ck_assert_int_eq(queryInt(idx, sql), 10);
-		sqlite3_free(sql);
+		ck_assert_int_eq(storeRows(idx, "para_text_delta", where), 10);
+		ck_assert_int_eq(storeRows(idx, "para_text_delta", "z < x'01'"), 0);
+		ck_assert_int_eq(storeRows(idx, "para_text", where), 0);
+		sqlite3_free(where);
 		free(a7);
 	}
 	ck_assert_int_eq(graf_index_check(idx, NULL, NULL, &problems), GRAF_STATUS_OK);
@@ -1265,7 +1388,9 @@ setUserVersion(const char *path, int version)
 /* An index of another schema version is refused, pointing at --rebuild. */
 START_TEST(test_schema_version)
 {
-	static const int versions[] = { GRAFI_SCHEMA_VERSION + 1, GRAFI_SCHEMA_VERSION - 1 };
+	static const int versions[] = {
+		GRAFI_SCHEMA_VERSION + 1, GRAFI_SCHEMA_VERSION_UPGRADABLE - 1,
+	};
 	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
 
 	updateOk(idx, NULL);
@@ -1288,6 +1413,62 @@ START_TEST(test_schema_version)
 	setUserVersion(db_path, GRAFI_SCHEMA_VERSION);
 	idx = openIndex(GRAF_OPEN_READ);
 	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
+	graf_index_close(idx);
+}
+END_TEST
+
+/*
+ * A version 4 index (before para_text_delta) is read as it is, and
+ * upgraded, in place and keeping its articles, when opened to write.
+ */
+START_TEST(test_schema_upgrade)
+{
+	static const char downgrade_sql[] =
+		"BEGIN;"
+		"INSERT INTO para_text SELECT * FROM para_text_delta;"
+		"DROP VIEW para_body;"
+		"DROP TABLE para_text_delta;"
+		"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"
+		"UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+		"PRAGMA user_version = 4;"
+		"COMMIT;";
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *before, *after;
+
+	updateOk(idx, NULL);
+	editFile(blocks_file, "Navigating Between Superpowers", "Navigating Between Quokkas");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
+	before = dumpIndex(idx);
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), downgrade_sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	graf_index_close(idx);
+
+	/* Read: as it is. */
+	idx = openIndex(GRAF_OPEN_READ);
+	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(searchCount(idx, "quokkas"), 1);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM sqlite_master WHERE "
+				       "name = 'para_text_delta'"), 0);
+	graf_index_close(idx);
+
+	/* Written: upgraded, the same articles, and updates work. */
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), GRAFI_SCHEMA_VERSION);
+	ck_assert_int_eq(queryInt(idx, "SELECT value FROM meta WHERE key = 'schema_version'"),
+			 GRAFI_SCHEMA_VERSION);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 0);
+	after = dumpIndex(idx);
+	ck_assert_str_eq(before, after);
+	assertSound(idx);
+	editFile(blocks_file, "Navigating Between Quokkas", "Navigating Between Wombats");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
+	ck_assert_int_eq(searchCount(idx, "wombats"), 1);
+	ck_assert_int_eq(searchCount(idx, "quokkas"), 0);
+	assertSound(idx);
+	free(before);
+	free(after);
 	graf_index_close(idx);
 }
 END_TEST
@@ -1726,6 +1907,7 @@ index_suite(void)
 	tcase_add_test(core, test_edit_paragraph);
 	tcase_add_test(core, test_edit_title);
 	tcase_add_test(core, test_search_after_update);
+	tcase_add_test(core, test_text_delta);
 	tcase_add_test(core, test_delete_one);
 	tcase_add_test(core, test_add_one);
 	tcase_add_test(core, test_other_roots_kept);
@@ -1749,6 +1931,7 @@ index_suite(void)
 	tcase_set_timeout(errors, CK_SLOW_TIMEOUT);
 	tcase_add_test(errors, test_missing_index);
 	tcase_add_test(errors, test_schema_version);
+	tcase_add_test(errors, test_schema_upgrade);
 	tcase_add_test(errors, test_foreign_database);
 	tcase_add_test(errors, test_not_a_database);
 	tcase_add_test(errors, test_empty_file);
