@@ -1122,6 +1122,10 @@ char *grafi_query_explain(const char *text, graf_match_t match, const grafi_quer
 graf_status_t grafi_suggest(graf_index *idx, const char *text, const grafi_query_word *words,
 			    size_t n_words, char **out);
 
+/* Tests: with ON, grafi_suggest() walks the whole vocabulary instead of
+ * skipping the prefixes it can prove too far (the same suggestions). */
+void grafi_suggest_exhaustive(bool on);
+
 /* ------------------------------------------------------------- text utils -- */
 
 /* True if S[0..LEN) is well-formed UTF-8 (no overlongs, no surrogates). */

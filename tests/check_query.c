@@ -787,6 +787,116 @@ START_TEST(test_api_suggest)
 }
 END_TEST
 
+/* The suggestion for TEXT with the vocabulary walk pruned or exhaustive
+ * (malloc'ed, or NULL); NULL too when TEXT finds something. */
+static char *
+suggestWalk(const char *text, bool exhaustive)
+{
+	graf_query *q = NULL;
+	char *out = NULL;
+
+	if (graf_query_run(idx, text, NULL, &q) != GRAF_STATUS_OK)
+		return NULL;
+	if (graf_query_next(q) == NULL) {
+		grafi_suggest_exhaustive(exhaustive);
+		ck_assert_int_eq(graf_query_suggest(q, &out), GRAF_STATUS_OK);
+		grafi_suggest_exhaustive(false);
+	}
+	graf_query_free(q);
+	return out;
+}
+
+/*
+ * The pruned walk through the vocabulary suggests what the exhaustive one
+ * does: for misspellings of every indexed term (a letter dropped, doubled,
+ * changed or swapped with the next, in short and long words, alone and
+ * three at a time), and the suggestions are not all empty.
+ */
+START_TEST(test_suggest_pruned)
+{
+	sqlite3_stmt *stmt;
+	char *words[3] = { NULL, NULL, NULL };
+	long compared = 0, suggested = 0, n_terms = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(graf_index_db(idx),
+					    "SELECT CAST(term AS TEXT) FROM post_df WHERE tbl = 0",
+					    -1, &stmt, NULL), SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		const char *term = (const char *)sqlite3_column_text(stmt, 0);
+		size_t len = strlen(term);
+
+		n_terms++;
+		for (int m = 0; m < 5 && len >= 3; m++) {
+			size_t at = (len * (size_t)(m + 1)) / 6;
+			char typo[256];
+			char *pruned, *full;
+
+			if (len + 2 > sizeof typo)
+				break;
+			switch (m) {
+			case 0:  /* a letter dropped */
+				snprintf(typo, sizeof typo, "%.*s%s", (int)at, term, term + at + 1);
+				break;
+			case 1:  /* a letter doubled, capital first */
+				snprintf(typo, sizeof typo, "%.*s%s", (int)at + 1, term, term + at);
+				typo[0] = (char)(typo[0] >= 'a' && typo[0] <= 'z' ? typo[0] - 32 : typo[0]);
+				break;
+			case 2:  /* a letter changed */
+				snprintf(typo, sizeof typo, "%s", term);
+				typo[at] = typo[at] == 'q' ? 'z' : 'q';
+				break;
+			case 3:  /* two letters swapped */
+				snprintf(typo, sizeof typo, "%s", term);
+				if (at + 1 < len) {
+					char c = typo[at];
+
+					typo[at] = typo[at + 1];
+					typo[at + 1] = c;
+				}
+				break;
+			default:  /* a suffix added, for the typed prefix */
+				snprintf(typo, sizeof typo, "%sxy", term);
+				break;
+			}
+			pruned = suggestWalk(typo, false);
+			full = suggestWalk(typo, true);
+			ck_assert_msg((!pruned && !full) || (pruned && full && strcmp(pruned, full) == 0),
+				      "[%s]: pruned '%s', exhaustive '%s'", typo,
+				      pruned ? pruned : "(none)", full ? full : "(none)");
+			compared++;
+			suggested += pruned != NULL;
+			free(pruned);
+			free(full);
+			/* three at a time: this one and the two before (every
+			 * fifth time, for the test's time under sanitizers) */
+			free(words[2]);
+			words[2] = words[1];
+			words[1] = words[0];
+			words[0] = strdup(typo);
+			if (words[2] && compared % 5 == 0) {
+				char *three = ck_printf("%s %s %s", words[0], words[1], words[2]);
+
+				pruned = suggestWalk(three, false);
+				full = suggestWalk(three, true);
+				ck_assert_msg((!pruned && !full) ||
+					      (pruned && full && strcmp(pruned, full) == 0),
+					      "[%s]: pruned '%s', exhaustive '%s'", three,
+					      pruned ? pruned : "(none)", full ? full : "(none)");
+				free(pruned);
+				free(full);
+				free(three);
+			}
+		}
+	}
+	sqlite3_finalize(stmt);
+	for (int i = 0; i < 3; i++)
+		free(words[i]);
+	ck_assert_int_gt(n_terms, 300);
+	ck_assert_int_gt(compared, 1000);
+	ck_assert_int_gt(suggested, compared / 4);
+}
+END_TEST
+
 /* Raw mode: FTS5's own errors, on one line; no suggestions. */
 START_TEST(test_api_raw)
 {
@@ -897,6 +1007,7 @@ query_suite(void)
 	tcase_add_test(tc, test_limit_depth);
 	tcase_add_test(tc, test_limit_warnings);
 	tcase_add_test(tc, test_limit_long_runs);
+	tcase_add_test(tc, test_suggest_pruned);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("api");
