@@ -216,15 +216,19 @@ graf_cli_seconds(void)
  * one block advised for huge pages it takes 4,400, and 15% less time.
  */
 /*
- * Three quarters of the cache's pages; SQLite takes pages past the block
- * from malloc().  The block is all touched when SQLite sets it up, and on
- * this virtual machine fresh memory costs 0.2 to 2 ms per MiB, depending on
- * whether the host has it ready: a block of the whole cache and a quarter
- * more (40 MiB) took 8 to 97 ms to set up.  A 1% update of the news index
- * changes 1,454 pages, which 24 MiB hold; medians of six alternated runs:
- * 240 ms with this block, 300 ms with the larger one, 290 ms with none.
+ * Three eighths of the cache's pages (12 MiB); SQLite takes pages past the
+ * block from malloc().  The block is all touched when SQLite sets it up,
+ * and on this virtual machine fresh memory costs 0.2 to 2 ms per MiB,
+ * depending on whether the host has it ready: a block of the whole cache
+ * and a quarter more (40 MiB) took 8 to 97 ms to set up.  A 1% update of
+ * the news index changes 557 pages (1,454 before the text store's delta
+ * table), which 12 MiB hold.  Medians of alternated runs of that update:
+ * 160 and 161 ms with this block, 166 and 171 ms with twice as large a
+ * one, 167 ms with half; a full index as fast with it, in 13 MB less
+ * memory.  (With 1,454 pages: 240 ms with 24 MiB, 300 ms with 40, 290 ms
+ * with none.)
  */
-#define CLI_PAGE_CACHE_PAGES (GRAFI_WRITER_CACHE_KIB * 1024 / GRAFI_PAGE_SIZE * 3 / 4)
+#define CLI_PAGE_CACHE_PAGES (GRAFI_WRITER_CACHE_KIB * 1024 / GRAFI_PAGE_SIZE * 3 / 8)
 
 void
 graf_cli_prepare_writer(void)

@@ -647,7 +647,7 @@ storeMergeDelta(grafi_store *s)
 		rc = grafi_stats_totals(s->idx, GRAFI_TABLE_PARA, &n_rows, &n_tokens);
 	if (rc == SQLITE_OK && n_delta > 0 && n_delta * STORE_DELTA_SHARE > n_rows)
 		rc = sqlite3_exec(s->idx->db,
-				  "INSERT INTO para_text(id, z) SELECT id, z FROM para_text_delta"
+				  "INSERT OR REPLACE INTO para_text(id, z) SELECT id, z FROM para_text_delta"
 				  " ORDER BY id;"
 				  "DELETE FROM para_text_delta;", NULL, NULL, NULL);
 	return rc == SQLITE_OK ? GRAF_STATUS_OK
