@@ -44,9 +44,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ZDICT_trainFromBuffer_fastCover() and its parameters are zstd's
- * "experimental" API (exported by the shared library since 1.3.6). */
+/* ZDICT_trainFromBuffer_fastCover() and its parameters, and
+ * ZSTD_createDDict_byReference(), are zstd's "experimental" API (exported
+ * by the shared library: since 1.3.6 for the first). */
 #define ZDICT_STATIC_LINKING_ONLY
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zdict.h>
 #include <zstd.h>
 
@@ -709,7 +711,8 @@ typedef struct StoreReader {
 	ZSTD_DCtx *dctx;
 	struct {
 		sqlite3_int64 id;
-		ZSTD_DDict *ddict;
+		ZSTD_DDict *ddict;   /* refers to BYTES */
+		void *bytes;
 	} dicts[8];
 	int n_dicts;
 } StoreReader;
@@ -722,8 +725,10 @@ storeReaderFree(void *p)
 	if (!r)
 		return;
 	ZSTD_freeDCtx(r->dctx);
-	for (int i = 0; i < r->n_dicts; i++)
+	for (int i = 0; i < r->n_dicts; i++) {
 		ZSTD_freeDDict(r->dicts[i].ddict);
+		free(r->dicts[i].bytes);
+	}
 	sqlite3_free(r);
 }
 
@@ -732,33 +737,41 @@ storeReaderFree(void *p)
 static ZSTD_DDict *
 storeDict(StoreReader *r, sqlite3 *db, sqlite3_int64 id)
 {
-	sqlite3_stmt *stmt = NULL;
+	sqlite3_blob *blob = NULL;
 	ZSTD_DDict *d = NULL;
+	void *bytes = NULL;
 
 	for (int i = 0; i < r->n_dicts; i++)
 		if (r->dicts[i].id == id)
 			return r->dicts[i].ddict;
-	if (grafi_prepare(db, "SELECT dict FROM zdict WHERE id = ?1", 0, &stmt) ==
-	    SQLITE_OK) {
-		sqlite3_bind_int64(stmt, 1, id);
-		if (sqlite3_step(stmt) == SQLITE_ROW) {
-			/* NULL is also zstd's answer to a damaged dictionary,
-			 * far likelier for 64 KB than no memory: the caller
-			 * reports the paragraph as damaged. */
-			d = ZSTD_createDDict(sqlite3_column_blob(stmt, 0),
-					     (size_t)sqlite3_column_bytes(stmt, 0));
-		}
+	/* Read straight into a buffer of ours, which the dictionary then
+	 * refers to: a column value would be assembled from the blob's
+	 * overflow pages into SQLite's memory and copied again by zstd,
+	 * 64 KB of fresh memory (16 page faults) more for every process. */
+	if (sqlite3_blob_open(db, "main", "zdict", "dict", id, 0, &blob) == SQLITE_OK) {
+		int n = sqlite3_blob_bytes(blob);
+
+		bytes = n > 0 ? malloc((size_t)n) : NULL;
+		/* NULL is also zstd's answer to a damaged dictionary, far
+		 * likelier for 64 KB than no memory: the caller reports the
+		 * paragraph as damaged. */
+		if (bytes && sqlite3_blob_read(blob, bytes, n, 0) == SQLITE_OK)
+			d = ZSTD_createDDict_byReference(bytes, (size_t)n);
 	}
-	sqlite3_finalize(stmt);
-	if (!d)
+	sqlite3_blob_close(blob);
+	if (!d) {
+		free(bytes);
 		return NULL;
+	}
 	if (r->n_dicts == (int)(sizeof r->dicts / sizeof r->dicts[0])) {
 		ZSTD_freeDDict(r->dicts[0].ddict);
+		free(r->dicts[0].bytes);
 		memmove(r->dicts, r->dicts + 1, sizeof r->dicts - sizeof r->dicts[0]);
 		r->n_dicts--;
 	}
 	r->dicts[r->n_dicts].id = id;
 	r->dicts[r->n_dicts].ddict = d;
+	r->dicts[r->n_dicts].bytes = bytes;
 	r->n_dicts++;
 	return d;
 }

@@ -1165,6 +1165,33 @@ START_TEST(test_rows_insert)
 }
 END_TEST
 
+/* Damage the index at db_path with SQL, then read a packed paragraph
+ * through a new handle: the read fails as corrupt, naming the paragraph
+ * damaged. */
+static void
+storeAssertDamaged(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+	graf_index *idx;
+	int rc;
+
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	idx = openIndex(GRAF_OPEN_READ);
+	ck_assert_int_eq(sqlite3_prepare_v2(graf_index_db(idx),
+					    "SELECT body FROM para_body WHERE id = "
+					    "(SELECT id FROM para_text WHERE z >= x'01' LIMIT 1)",
+					    -1, &stmt, NULL), SQLITE_OK);
+	rc = sqlite3_step(stmt);
+	ck_assert_msg(rc == SQLITE_CORRUPT, "%s: %d %s", sql, rc, sqlite3_errmsg(graf_index_db(idx)));
+	ck_assert_msg(strstr(sqlite3_errmsg(graf_index_db(idx)), "damaged paragraph"),
+		      "%s: %s", sql, sqlite3_errmsg(graf_index_db(idx)));
+	sqlite3_finalize(stmt);
+	graf_index_close(idx);
+}
+
 /* Past 2 MB of text an index trains a dictionary and packs every
  * paragraph with it, those written raw before it included; the text
  * comes back exact, through FTS5 too, and an edited article is unindexed
@@ -1239,8 +1266,13 @@ START_TEST(test_store)
 	}
 	ck_assert_int_eq(graf_index_check(idx, NULL, NULL, &problems), GRAF_STATUS_OK);
 	ck_assert_int_eq(problems, 0);
-	free(made);
 	graf_index_close(idx);
+
+	/* A damaged dictionary, then none: a packed paragraph is reported
+	 * damaged, by a new connection (each keeps the dictionaries it read). */
+	storeAssertDamaged("UPDATE zdict SET dict = x'0102030405'");
+	storeAssertDamaged("DELETE FROM zdict");
+	free(made);
 }
 END_TEST
 
