@@ -120,6 +120,32 @@ checkCount(Check *c, const char *sql, const char *what)
 	sqlite3_finalize(stmt);
 }
 
+/* True if the index has the text store's delta table (schema version 5);
+ * a failure to tell is a problem, and the answer then no. */
+static bool
+checkHasDelta(Check *c)
+{
+	sqlite3_stmt *stmt = NULL;
+	bool has = false;
+	int rc = grafi_prepare(c->idx->db,
+			       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			       " AND name = 'para_text_delta'", 0, &stmt);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		has = sqlite3_column_int(stmt, 0) > 0;
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_OK) {
+		char msg[600];
+
+		snprintf(msg, sizeof msg, "cannot read the schema: %s",
+			 sqlite3_errmsg(c->idx->db));
+		checkProblem(c, msg);
+	}
+	return has;
+}
+
 graf_status_t
 graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message), void *ctx,
 		 long *n_problems)
@@ -150,24 +176,39 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 	 * paragraphs' text (every row unpacked) and article.title */
 	checkFullText(&c, "para", "INSERT INTO para(para, rank) VALUES('integrity-check', 1)");
 	checkFullText(&c, "head", "INSERT INTO head(head, rank) VALUES('integrity-check', 1)");
-	/* Open to write, the index has both tables of the text store. */
-	checkCount(&c,
-		   "SELECT count(*) FROM (SELECT id FROM para_text UNION ALL"
-		   " SELECT id FROM para_text_delta) WHERE (id >> " GRAFI_PARA_BITS_SQL ") NOT IN "
-		   "(SELECT id FROM article)",
-		   "paragraphs without their article");
-	checkCount(&c,
-		   "SELECT count(*) FROM para_text_delta AS d WHERE d.id IN (SELECT id FROM para_text)",
-		   "paragraphs stored twice");
-	checkCount(&c,
-		   "SELECT count(*) FROM article AS a WHERE a.paragraphs != "
-		   "(SELECT count(*) FROM para_text "
-		   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
-		   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ") + "
-		   "(SELECT count(*) FROM para_text_delta "
-		   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
-		   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ")",
-		   "articles whose paragraph count is wrong");
+	/* The text store: both tables, or para_text alone in an index of the
+	 * format before (checked as it is: its next update upgrades it). */
+	if (checkHasDelta(&c)) {
+		checkCount(&c,
+			   "SELECT count(*) FROM (SELECT id FROM para_text UNION ALL"
+			   " SELECT id FROM para_text_delta) WHERE (id >> " GRAFI_PARA_BITS_SQL
+			   ") NOT IN (SELECT id FROM article)",
+			   "paragraphs without their article");
+		checkCount(&c,
+			   "SELECT count(*) FROM para_text_delta AS d"
+			   " WHERE d.id IN (SELECT id FROM para_text)",
+			   "paragraphs stored twice");
+		checkCount(&c,
+			   "SELECT count(*) FROM article AS a WHERE a.paragraphs != "
+			   "(SELECT count(*) FROM para_text "
+			   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
+			   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ") + "
+			   "(SELECT count(*) FROM para_text_delta "
+			   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
+			   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ")",
+			   "articles whose paragraph count is wrong");
+	} else {
+		checkCount(&c,
+			   "SELECT count(*) FROM para_text WHERE (id >> " GRAFI_PARA_BITS_SQL
+			   ") NOT IN (SELECT id FROM article)",
+			   "paragraphs without their article");
+		checkCount(&c,
+			   "SELECT count(*) FROM article AS a WHERE a.paragraphs != "
+			   "(SELECT count(*) FROM para_text "
+			   "WHERE id BETWEEN (a.id << " GRAFI_PARA_BITS_SQL ") AND (a.id << "
+			   GRAFI_PARA_BITS_SQL ") + " GRAFI_MAX_PARAGRAPHS_SQL ")",
+			   "articles whose paragraph count is wrong");
+	}
 	checkCount(&c, "SELECT count(*) FROM article WHERE source NOT IN (SELECT id FROM source)",
 		   "articles without their source file");
 	sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);

@@ -23,7 +23,7 @@
  * Version of the database layout.  Bump it whenever a table, a column or the
  * tokenizer's output changes; a graf that finds another version refuses the
  * index and asks for graf-index --rebuild, except the one before, which it
- * reads as it is and upgrades when it opens it to write (index.c).
+ * reads as it is and upgrades in its next update (grafi_index_upgrade()).
  */
 #define GRAFI_SCHEMA_VERSION 5
 /* Version 4 had no para_text_delta: its para_body view reads para_text. */
@@ -200,6 +200,11 @@ void grafi_stmt_release(graf_index *idx);
 
 /* Run SQL (no result rows) on IDX; on failure record "WHAT: <message>". */
 graf_status_t grafi_exec(graf_index *idx, const char *sql, const char *what);
+
+/* Inside a write transaction: bring a version GRAFI_SCHEMA_VERSION_UPGRADABLE
+ * index to GRAFI_SCHEMA_VERSION (the text store's delta table and the view
+ * over both tables); nothing for one already there. */
+graf_status_t grafi_index_upgrade(graf_index *idx);
 
 /* Free every query still open on IDX (called when IDX closes). */
 void grafi_query_close_all(graf_index *idx);

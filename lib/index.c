@@ -28,8 +28,9 @@
  *                              document frequencies (postings.c)
  *
  * PRAGMA application_id marks the file as graf's, PRAGMA user_version holds
- * GRAFI_SCHEMA_VERSION.  A version 4 index (no para_text_delta) is read as
- * it is, and upgraded when opened to write.
+ * GRAFI_SCHEMA_VERSION.  A version 4 index (no para_text_delta) is read,
+ * and checked, as it is, and upgraded by its next update, in the update's
+ * transaction (grafi_index_upgrade()).
  */
 #include "config.h"
 
@@ -212,36 +213,25 @@ out:
 	return st;
 }
 
-/*
- * Upgrade the version 4 index of IDX to this version, in one transaction:
- * the text store's second table, and the view that reads both.  Another
- * writer may have done it while this one waited for the lock.
- */
-static graf_status_t
-indexUpgrade(graf_index *idx)
+graf_status_t
+grafi_index_upgrade(graf_index *idx)
 {
 	static const char upgrade_sql[] =
 		"DROP VIEW para_body;" INDEX_TEXT_DELTA_SQL;
 	sqlite3_int64 version = 0;
-	char *meta = sqlite3_mprintf("PRAGMA user_version = %d;"
-				     "UPDATE meta SET value = '%d' WHERE key = 'schema_version';",
-				     GRAFI_SCHEMA_VERSION, GRAFI_SCHEMA_VERSION);
-	graf_status_t st;
+	char *meta;
+	graf_status_t st = indexQueryInt(idx, "PRAGMA user_version", &version);
 
+	if (st != GRAF_STATUS_OK || version != GRAFI_SCHEMA_VERSION_UPGRADABLE)
+		return st;
+	meta = sqlite3_mprintf("PRAGMA user_version = %d;"
+			       "UPDATE meta SET value = '%d' WHERE key = 'schema_version';",
+			       GRAFI_SCHEMA_VERSION, GRAFI_SCHEMA_VERSION);
 	if (!meta)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
-	st = grafi_exec(idx, "BEGIN IMMEDIATE", "cannot upgrade the index");
+	st = grafi_exec(idx, upgrade_sql, "cannot upgrade the index");
 	if (st == GRAF_STATUS_OK)
-		st = indexQueryInt(idx, "PRAGMA user_version", &version);
-	if (st == GRAF_STATUS_OK && version == GRAFI_SCHEMA_VERSION_UPGRADABLE) {
-		st = grafi_exec(idx, upgrade_sql, "cannot upgrade the index");
-		if (st == GRAF_STATUS_OK)
-			st = grafi_exec(idx, meta, "cannot upgrade the index");
-	}
-	if (st == GRAF_STATUS_OK)
-		st = grafi_exec(idx, "COMMIT", "cannot upgrade the index");
-	else
-		sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
+		st = grafi_exec(idx, meta, "cannot upgrade the index");
 	sqlite3_free(meta);
 	return st;
 }
@@ -303,12 +293,7 @@ indexCheck(graf_index *idx, const char *language)
 				   "index '%s' was made by a newer graf (schema %lld, this graf reads %d); "
 				   "upgrade graf or rebuild the index with graf-index --rebuild",
 				   idx->path, (long long)version, GRAFI_SCHEMA_VERSION);
-	if (version == GRAFI_SCHEMA_VERSION_UPGRADABLE && idx->mode == GRAF_OPEN_WRITE) {
-		st = indexUpgrade(idx);
-		if (st != GRAF_STATUS_OK)
-			return st;
-		version = GRAFI_SCHEMA_VERSION;
-	}
+	/* Version 4 is read as it is; an update upgrades it. */
 	if (version < GRAFI_SCHEMA_VERSION_UPGRADABLE)
 		return grafi_error(idx, GRAF_STATUS_INDEX_VERSION,
 				   "index '%s' was made by an older graf (schema %lld, this graf reads %d); "

@@ -1702,7 +1702,12 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 					 idx->path, busy_ms / 1000);
 	}
 	if (st == GRAF_STATUS_OK) {
-		st = updatePrepare(&u);
+		/* An index of the format before is upgraded with this update,
+		 * in its transaction (the statements below need the new
+		 * schema). */
+		st = grafi_index_upgrade(idx);
+		if (st == GRAF_STATUS_OK)
+			st = updatePrepare(&u);
 		if (st == GRAF_STATUS_OK) {
 			u.status = GRAF_STATUS_OK;
 			updateLoadSources(&u);

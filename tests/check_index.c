@@ -1450,8 +1450,8 @@ START_TEST(test_schema_version)
 END_TEST
 
 /*
- * A version 4 index (before para_text_delta) is read as it is, and
- * upgraded, in place and keeping its articles, when opened to write.
+ * A version 4 index (before para_text_delta) is read and checked as it
+ * is, and upgraded, in place and keeping its articles, by its next update.
  */
 START_TEST(test_schema_upgrade)
 {
@@ -1484,8 +1484,15 @@ START_TEST(test_schema_upgrade)
 				       "name = 'para_text_delta'"), 0);
 	graf_index_close(idx);
 
-	/* Written: upgraded, the same articles, and updates work. */
+	/* Opened to write and checked: sound, and still as it was. */
 	idx = openIndex(GRAF_OPEN_WRITE);
+	assertSound(idx);
+	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM sqlite_master WHERE "
+				       "name = 'para_text_delta'"), 0);
+
+	/* Updated, with nothing to change: upgraded, the same articles. */
+	updateOk(idx, NULL);
 	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), GRAFI_SCHEMA_VERSION);
 	ck_assert_int_eq(queryInt(idx, "SELECT value FROM meta WHERE key = 'schema_version'"),
 			 GRAFI_SCHEMA_VERSION);
