@@ -22,7 +22,7 @@
  * Why two tables: para_text is written in id order, so SQLite packs its
  * leaves full, and a paragraph an update adds to an article (its id is the
  * article's) lands in the middle of a full leaf, which SQLite splits across
- * its neighbours: two or three changed pages per paragraph, each a WAL
+ * its neighbours: about two changed pages per paragraph, each a WAL
  * frame copied and synced again (a 1% update of the news benchmark changed
  * 891 pages of para_text for 425 paragraphs).  So a paragraph goes to
  * para_text only when its id is above every id stored (a new index, new
@@ -392,8 +392,8 @@ storeLoadStored(grafi_store *s)
 			       : grafi_sqlite_error(s->idx, rc, "cannot read the text dictionary");
 }
 
-/* Run statement STMT of S (a put or a del) with ROW and the blob or
- * second row in P[0..N) or HI.
+/* Run STMT, a put or a del of store_sql, with ROW and either the blob
+ * P[0..N) (a put) or, P NULL, the last row HI (a del).
  * @retval SQLITE_OK, or SQLite's error */
 static int
 storeRun(sqlite3_stmt *stmt, sqlite3_int64 row, const void *p, size_t n, sqlite3_int64 hi)
