@@ -154,6 +154,42 @@ suggestDecode(const char *s, size_t len, uint32_t *cp, int max, bool fold)
 	return suggestDecodeEnds(s, len, cp, max, fold, NULL, NULL);
 }
 
+/* Rows of a distance table: one for each character of the longest term
+ * compared, and row 0. */
+#define SUGGEST_ROWS (SUGGEST_MAX_CHARS + 3)
+
+/*
+ * Row D (>= 1) of the optimal string alignment distances (Levenshtein plus
+ * transpositions of neighbours) between the prefixes of A[0..NA) and
+ * T[0..D), from rows D - 1 and D - 2 of ROWS (STRIDE bytes apart).
+ * Returns the row's smallest value, which never falls from a row to the
+ * next.
+ */
+static uint8_t
+suggestRow(const uint32_t *a, int na, const uint32_t *t, int d, uint8_t *rows, size_t stride)
+{
+	uint8_t *cur = rows + (size_t)d * stride, *prev = cur - stride;
+	uint8_t *prev2 = d > 1 ? prev - stride : NULL;
+	int lo = d;
+
+	cur[0] = (uint8_t)d;
+	for (int i = 1; i <= na; i++) {
+		int v = prev[i - 1] + (a[i - 1] != t[d - 1]);
+
+		if (prev[i] + 1 < v)
+			v = prev[i] + 1;
+		if (cur[i - 1] + 1 < v)
+			v = cur[i - 1] + 1;
+		if (prev2 && i > 1 && a[i - 1] == t[d - 2] && a[i - 2] == t[d - 1] &&
+		    prev2[i - 2] + 1 < v)
+			v = prev2[i - 2] + 1;
+		cur[i] = (uint8_t)v;
+		if (v < lo)
+			lo = v;
+	}
+	return (uint8_t)lo;
+}
+
 /*
  * Optimal string alignment distance between A[0..NA) and B[0..NB), or
  * MAX + 1 when it exceeds MAX (computed only that far).  NA, NB are at most
@@ -162,37 +198,16 @@ suggestDecode(const char *s, size_t len, uint32_t *cp, int max, bool fold)
 static int
 suggestDistance(const uint32_t *a, int na, const uint32_t *b, int nb, int max)
 {
-	int prev2[SUGGEST_MAX_CHARS + 3], prev[SUGGEST_MAX_CHARS + 3], cur[SUGGEST_MAX_CHARS + 3];
+	uint8_t rows[SUGGEST_ROWS][SUGGEST_MAX_CHARS + 3];
 
 	if (na - nb > max || nb - na > max)
 		return max + 1;
-	for (int j = 0; j <= nb; j++)
-		prev[j] = j;
-	for (int i = 1; i <= na; i++) {
-		int row_min;
-
-		cur[0] = row_min = i;
-		for (int j = 1; j <= nb; j++) {
-			int cost = a[i - 1] != b[j - 1];
-			int v = prev[j - 1] + cost;
-
-			if (prev[j] + 1 < v)
-				v = prev[j] + 1;
-			if (cur[j - 1] + 1 < v)
-				v = cur[j - 1] + 1;
-			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
-			    prev2[j - 2] + 1 < v)
-				v = prev2[j - 2] + 1;
-			cur[j] = v;
-			if (v < row_min)
-				row_min = v;
-		}
-		if (row_min > max)
-			return max + 1;
-		memcpy(prev2, prev, sizeof prev);
-		memcpy(prev, cur, sizeof cur);
-	}
-	return prev[nb] <= max ? prev[nb] : max + 1;
+	for (int i = 0; i <= na; i++)
+		rows[0][i] = (uint8_t)i;
+	for (int d = 1; d <= nb; d++)
+		if (suggestRow(a, na, b, d, &rows[0][0], sizeof rows[0]) > max)
+			return max + 1;  /* rows never get smaller */
+	return rows[nb][na] <= max ? rows[nb][na] : max + 1;
 }
 
 /* Edit distance accepted for a word of N characters: none for one or two
@@ -300,9 +315,6 @@ suggestKeep(Unknown *w, Candidate c)
 	return true;
 }
 
-/* Rows of the distance tables (a row per character of the term). */
-#define SUGGEST_ROWS (SUGGEST_MAX_CHARS + 3)
-
 /*
  * The distance tables of one unknown word against the prefixes of the
  * term being read: row D holds the distances from every prefix of the
@@ -314,7 +326,6 @@ suggestKeep(Unknown *w, Candidate c)
 typedef struct ScanTables {
 	uint8_t stem[SUGGEST_ROWS][SUGGEST_MAX_CHARS + 1];
 	uint8_t typed[SUGGEST_ROWS][SUGGEST_MAX_CHARS + 3];
-	uint8_t stem_min[SUGGEST_ROWS], typed_min[SUGGEST_ROWS];  /* each row's smallest */
 	bool by_prefix;                 /* TYPED is used */
 } ScanTables;
 
@@ -327,50 +338,17 @@ grafi_suggest_exhaustive(bool on)
 	suggest_exhaustive = on;
 }
 
-/*
- * Row D (>= 1) of the optimal string alignment distances between the
- * prefixes of A[0..NA) and T[0..D), from rows D - 1 and D - 2 of ROWS
- * (STRIDE bytes apart): suggestDistance()'s recurrence with the term's
- * characters as rows.  Returns the row's smallest value.
- */
-static uint8_t
-suggestRow(const uint32_t *a, int na, const uint32_t *t, int d, uint8_t *rows, size_t stride)
-{
-	uint8_t *cur = rows + (size_t)d * stride, *prev = cur - stride;
-	uint8_t *prev2 = d > 1 ? prev - stride : NULL;
-	int lo = d;
-
-	cur[0] = (uint8_t)d;
-	for (int i = 1; i <= na; i++) {
-		int v = prev[i - 1] + (a[i - 1] != t[d - 1]);
-
-		if (prev[i] + 1 < v)
-			v = prev[i] + 1;
-		if (cur[i - 1] + 1 < v)
-			v = cur[i - 1] + 1;
-		if (prev2 && i > 1 && a[i - 1] == t[d - 2] && a[i - 2] == t[d - 1] &&
-		    prev2[i - 2] + 1 < v)
-			v = prev2[i - 2] + 1;
-		cur[i] = (uint8_t)v;
-		if (v < lo)
-			lo = v;
-	}
-	return (uint8_t)lo;
-}
-
 /* Row 0 of W's tables, and whether its typed prefix is compared. */
 static void
 suggestTablesInit(ScanTables *tb, const Unknown *w)
 {
 	for (int i = 0; i <= w->n; i++)
 		tb->stem[0][i] = (uint8_t)i;
-	tb->stem_min[0] = 0;
 	tb->by_prefix = w->tn <= SUGGEST_MAX_CHARS + 2 &&
 			w->tn - SUGGEST_SUFFIX >= SUGGEST_MIN_PREFIX;
 	if (tb->by_prefix)
 		for (int i = 0; i <= w->tn; i++)
 			tb->typed[0][i] = (uint8_t)i;
-	tb->typed_min[0] = 0;
 }
 
 /* Row D of W's tables for the term T; false when neither can be within
@@ -378,15 +356,11 @@ suggestTablesInit(ScanTables *tb, const Unknown *w)
 static bool
 suggestTablesRow(ScanTables *tb, const Unknown *w, const uint32_t *t, int d)
 {
-	bool alive;
+	bool alive = suggestRow(w->cp, w->n, t, d, &tb->stem[0][0], sizeof tb->stem[0]) <= w->max;
 
-	tb->stem_min[d] = suggestRow(w->cp, w->n, t, d, &tb->stem[0][0], sizeof tb->stem[0]);
-	alive = tb->stem_min[d] <= w->max;
-	if (tb->by_prefix) {
-		tb->typed_min[d] = suggestRow(w->tcp, w->tn, t, d, &tb->typed[0][0],
-					      sizeof tb->typed[0]);
-		alive = alive || tb->typed_min[d] <= w->max;
-	}
+	if (tb->by_prefix &&
+	    suggestRow(w->tcp, w->tn, t, d, &tb->typed[0][0], sizeof tb->typed[0]) <= w->max)
+		alive = true;
 	return alive;
 }
 

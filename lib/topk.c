@@ -373,7 +373,9 @@ topkScratchGive(graf_index *idx, void *p, size_t size)
  * the longest list the index can have as candidates (a posting in every
  * paragraph; at most TOPK_SCRATCH_MAX), and touched.  The paragraph count
  * is one record to read, where the longest actual list (max(df) over
- * post_df) is a scan of the vocabulary: 8 ms of a batch's start-up.  Why: a query whose lists outgrow every buffer kept so far maps
+ * post_df) is a scan of the vocabulary: 8 ms of a batch's start-up.
+ *
+ * Why: a query whose lists outgrow every buffer kept so far maps
  * a larger one, and on a virtual machine a first touch of fresh memory
  * costs up to 2 ms per MiB while the host backs it.  In the news benchmark
  * those growths were five to eight queries of the thousand, each 3.5 to 5
