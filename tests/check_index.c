@@ -1503,6 +1503,109 @@ START_TEST(test_schema_upgrade)
 }
 END_TEST
 
+/* Each problem graf_index_check() reports, one per line, into a string. */
+static void
+recProblem(void *ctx, const char *message)
+{
+	char **all = ctx;
+	char *more = ck_printf("%s%s\n", *all ? *all : "", message);
+
+	free(*all);
+	*all = more;
+}
+
+/*
+ * Copy the index at GOOD, damage the copy with SQL, and check it: the check
+ * fails, and one of the problems it reports reads WANT.
+ */
+static void
+checkAssertFinds(const char *good, const char *sql, const char *want)
+{
+	char *path = ck_printf("%s/damaged.db", dir), *problems = NULL;
+	graf_index *idx;
+	long n = -1;
+
+	ck_copy_file(good, path);
+	ck_assert_int_eq(graf_index_open(path, GRAF_OPEN_WRITE, NULL, &idx, NULL), GRAF_STATUS_OK);
+	ck_assert_msg(sqlite3_exec(graf_index_db(idx), sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s",
+		      sql, sqlite3_errmsg(graf_index_db(idx)));
+	ck_assert_int_eq(graf_index_check(idx, recProblem, &problems, &n), GRAF_STATUS_BAD_INDEX);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(problems && strstr(problems, want), "%s: wanted '%s', found:\n%s", sql, want,
+		      problems ? problems : "(nothing)");
+	ck_assert_ptr_nonnull(strstr(graf_index_errmsg(idx), "graf-index --rebuild"));
+	graf_index_close(idx);
+	ck_assert_int_eq(unlink(path), 0);
+	free(problems);
+	free(path);
+}
+
+/*
+ * graf-index --check's own checks of the text store and the tables around
+ * it, each made to fire by the damage it names: in an index with a delta
+ * table (version 5) and in one of the format before (version 4), which is
+ * checked as it is.
+ */
+START_TEST(test_check_finds)
+{
+	/* an id beyond every article's paragraphs, a packed text "x" */
+	static const char orphan_sql[] =
+		"INSERT INTO %s(id, z) SELECT ((SELECT max(id) FROM article) + 7) << "
+		GRAFI_PARA_BITS_SQL ", x'0078'";
+	char *good = ck_printf("%s/good.db", dir), *sql;
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+
+	updateOk(idx, NULL);
+	editFile(blocks_file, "Navigating Between Superpowers", "Navigating Between Quokkas");
+	updateOk(idx, NULL);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
+	assertSound(idx);
+	graf_index_close(idx);
+	ck_copy_file(db_path, good);
+
+	/* version 5 */
+	checkAssertFinds(good,
+			 "INSERT INTO para_text_delta SELECT * FROM para_text"
+			 " WHERE id = (SELECT min(id) FROM para_text)",
+			 "1 paragraphs stored twice");
+	sql = sqlite3_mprintf(orphan_sql, "para_text_delta");
+	checkAssertFinds(good, sql, "1 paragraphs without their article");
+	sqlite3_free(sql);
+	sql = sqlite3_mprintf(orphan_sql, "para_text");
+	checkAssertFinds(good, sql, "1 paragraphs without their article");
+	sqlite3_free(sql);
+	checkAssertFinds(good, "DELETE FROM para_text_delta",
+			 "1 articles whose paragraph count is wrong");
+	checkAssertFinds(good, "UPDATE article SET paragraphs = paragraphs + 1"
+			       " WHERE id = (SELECT max(id) FROM article)",
+			 "1 articles whose paragraph count is wrong");
+	checkAssertFinds(good, "DELETE FROM source WHERE id = (SELECT min(source) FROM article)",
+			 "articles without their source file");
+
+	/* version 4: no delta table, the same checks on para_text alone */
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx),
+				      "BEGIN;"
+				      "INSERT INTO para_text SELECT * FROM para_text_delta;"
+				      "DROP VIEW para_body;"
+				      "DROP TABLE para_text_delta;"
+				      "CREATE VIEW para_body(id, body) AS"
+				      " SELECT id, graf_unpack(z) FROM para_text;"
+				      "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+				      "PRAGMA user_version = 4;"
+				      "COMMIT;", NULL, NULL, NULL), SQLITE_OK);
+	assertSound(idx);
+	graf_index_close(idx);
+	ck_copy_file(db_path, good);
+	sql = sqlite3_mprintf(orphan_sql, "para_text");
+	checkAssertFinds(good, sql, "1 paragraphs without their article");
+	sqlite3_free(sql);
+	checkAssertFinds(good, "DELETE FROM para_text WHERE id = (SELECT max(id) FROM para_text)",
+			 "1 articles whose paragraph count is wrong");
+	free(good);
+}
+END_TEST
+
 /* Refuse PATH in both modes with BAD_INDEX and leave its bytes alone. */
 static void
 assertRefusedUntouched(const char *path, const char *words)
@@ -1962,6 +2065,7 @@ index_suite(void)
 	tcase_add_test(errors, test_missing_index);
 	tcase_add_test(errors, test_schema_version);
 	tcase_add_test(errors, test_schema_upgrade);
+	tcase_add_test(errors, test_check_finds);
 	tcase_add_test(errors, test_foreign_database);
 	tcase_add_test(errors, test_not_a_database);
 	tcase_add_test(errors, test_empty_file);
