@@ -254,3 +254,14 @@ graf_cli_prepare_writer(void)
 				    CLI_PAGE_CACHE_PAGES) != SQLITE_OK)
 		grafi_huge_free(block, mapped);
 }
+
+void
+graf_cli_prepare_reader(void)
+{
+	/* pMem NULL and N 0: each page is allocated when SQLite needs it
+	 * (SQLITE_CONFIG_PAGECACHE; the default, 20, is set up at a
+	 * connection's first page).  A one-query graf-search paid 40 faults,
+	 * 12% of its faults, for two connections' blocks: its own and the
+	 * temporary database's. */
+	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
+}

@@ -623,6 +623,15 @@ double graf_cli_seconds(void);
  */
 void graf_cli_prepare_writer(void);
 
+/*
+ * Process-wide set-up for a program that reads an index: no up-front block
+ * of page-cache memory per connection.  A reader takes its pages from the
+ * file's memory map, so SQLite's cache holds little beyond the first page,
+ * and the block SQLite sets up anyway costs a page fault for each of its
+ * 20 slots.  Call it first, as graf_cli_prepare_writer().
+ */
+void graf_cli_prepare_reader(void);
+
 /* ----------------------------------------------------------- evaluation -- */
 
 /*

@@ -385,6 +385,7 @@ main(int argc, char **argv)
 	char err[512], *msg = NULL, *query = NULL;
 	int first, status = EXIT_ERROR;
 
+	graf_cli_prepare_reader();
 	graf_search_options_init(&a.search);
 	a.feedback = -1;
 	a.err = err;
