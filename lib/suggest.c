@@ -536,6 +536,11 @@ suggestSurface(graf_index *idx, const char *term, const uint32_t *tcp, int tn,
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc = grafi_prepare(idx->db, surface_sql, 0, &stmt);
+	/* suggestSurfaceToken() only counts positions and reads offsets: no
+	 * token needs its stem, and positions do not depend on stems, so the
+	 * set of first bytes wanted is empty (English then stems nothing:
+	 * 1.9 M fewer instructions for "homc wins", a twentieth). */
+	const grafi_first_bytes none = { { 0 } };
 
 	*surface = NULL;
 	*dist = INT_MAX;
@@ -547,8 +552,8 @@ suggestSurface(graf_index *idx, const char *term, const uint32_t *tcp, int tn,
 		SurfaceContext c = { .want = sqlite3_column_int(stmt, 0), .pos = -1, .start = -1 };
 		uint32_t cp[SUGGEST_MAX_CHARS + 2];
 
-		rc = body ? grafi_tokenize(idx, body, len, FTS5_TOKENIZE_DOCUMENT, &c,
-					   suggestSurfaceToken) : SQLITE_OK;
+		rc = body ? grafi_tokenize_for(idx, body, len, FTS5_TOKENIZE_DOCUMENT, &none, &c,
+					       suggestSurfaceToken) : SQLITE_OK;
 		if (rc == SQLITE_DONE)
 			rc = SQLITE_OK;
 		if (rc != SQLITE_OK || c.start < 0 || c.end <= c.start || c.end > len)
