@@ -260,8 +260,8 @@ graf_cli_prepare_reader(void)
 {
 	/* pMem NULL and N 0: each page is allocated when SQLite needs it
 	 * (SQLITE_CONFIG_PAGECACHE; the default, 20, is set up at a
-	 * connection's first page).  A one-query graf-search paid 40 faults,
-	 * 12% of its faults, for two connections' blocks: its own and the
-	 * temporary database's. */
+	 * connection's first page).  A one-query graf-search paid for two
+	 * connections' blocks, its own and the temporary database's: 40 of
+	 * its 330 faults by caller; 30 fewer faults in all without them. */
 	(void)sqlite3_config(SQLITE_CONFIG_PAGECACHE, NULL, 0, 0);
 }
