@@ -96,28 +96,40 @@ checkFullText(Check *c, const char *table, const char *sql)
 	}
 }
 
+/* The one number the query SQL returns, into *OUT; false after reporting
+ * "cannot VERB WHAT: <SQLite's message>" as a problem. */
+static bool
+checkQueryInt(Check *c, const char *sql, const char *verb, const char *what, sqlite3_int64 *out)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc = grafi_prepare(c->idx->db, sql, 0, &stmt);
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = SQLITE_OK;
+	}
+	if (rc != SQLITE_OK) {
+		char msg[600];
+
+		snprintf(msg, sizeof msg, "cannot %s %s: %s", verb, what, sqlite3_errmsg(c->idx->db));
+		checkProblem(c, msg);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK;
+}
+
 /* Run the single-number query SQL; a non-zero count is the problem WHAT. */
 static void
 checkCount(Check *c, const char *sql, const char *what)
 {
-	sqlite3_stmt *stmt = NULL;
-	int rc = grafi_prepare(c->idx->db, sql, 0, &stmt);
-	char msg[600];
+	sqlite3_int64 n = 0;
 
-	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sqlite3_int64 n = sqlite3_column_int64(stmt, 0);
+	if (checkQueryInt(c, sql, "check", what, &n) && n > 0) {
+		char msg[600];
 
-		if (n > 0) {
-			snprintf(msg, sizeof msg, "%lld %s", (long long)n, what);
-			checkProblem(c, msg);
-		}
-		rc = SQLITE_OK;
-	}
-	if (rc != SQLITE_OK) {
-		snprintf(msg, sizeof msg, "cannot check %s: %s", what, sqlite3_errmsg(c->idx->db));
+		snprintf(msg, sizeof msg, "%lld %s", (long long)n, what);
 		checkProblem(c, msg);
 	}
-	sqlite3_finalize(stmt);
 }
 
 /* The rows of text-store TABLE whose article is gone (an SQL value). */
@@ -137,25 +149,13 @@ checkCount(Check *c, const char *sql, const char *what)
 static bool
 checkHasDelta(Check *c)
 {
-	sqlite3_stmt *stmt = NULL;
-	bool has = false;
-	int rc = grafi_prepare(c->idx->db,
-			       "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
-			       " AND name = 'para_text_delta'", 0, &stmt);
+	sqlite3_int64 n = 0;
 
-	if (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		has = sqlite3_column_int(stmt, 0) > 0;
-		rc = SQLITE_OK;
-	}
-	sqlite3_finalize(stmt);
-	if (rc != SQLITE_OK) {
-		char msg[600];
-
-		snprintf(msg, sizeof msg, "cannot read the schema: %s",
-			 sqlite3_errmsg(c->idx->db));
-		checkProblem(c, msg);
-	}
-	return has;
+	return checkQueryInt(c,
+			     "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+			     " AND name = 'para_text_delta'",
+			     "read", "the schema", &n) &&
+	       n > 0;
 }
 
 graf_status_t

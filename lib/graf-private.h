@@ -697,6 +697,16 @@ grafi_first_bytes_has(const grafi_first_bytes *f, unsigned char b)
 	return (f->bit[b >> 3] >> (b & 7)) & 1u;
 }
 
+/* True if F holds no byte. */
+static inline bool
+grafi_first_bytes_empty(const grafi_first_bytes *f)
+{
+	for (size_t i = 0; i < sizeof f->bit; i++)
+		if (f->bit[i])
+			return false;
+	return true;
+}
+
 /*
  * grafi_tokenize() for a caller that only compares the tokens with words
  * whose first bytes are in FIRST (highlighting, top-k verification).  Where
@@ -704,7 +714,9 @@ grafi_first_bytes_has(const grafi_first_bytes *f, unsigned char b)
  * rewrites suffixes only), a token that begins with none of them cannot stem
  * to one of the words, and is handed on unstemmed: the positions stay the
  * same, and most of the stemming, the larger part of tokenizing a long
- * paragraph, is skipped.  Other languages stem every token.
+ * paragraph, is skipped.  Other languages stem every token, except for an
+ * empty FIRST: a caller that only counts positions and reads offsets wants
+ * no stem, in any language.
  */
 int grafi_tokenize_for(graf_index *idx, const char *text, int len, int flags,
 		       const grafi_first_bytes *first, void *ctx,

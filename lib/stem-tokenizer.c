@@ -483,7 +483,9 @@ grafi_tokenize_for(graf_index *idx, const char *text, int len, int flags,
 	}
 	/* IDX's own instance: FTS5 tokenizes with instances of its own. */
 	tok = (StemTokenizer *)idx->tokenizer;
-	tok->only = tok->keeps_first_byte ? first : NULL;
+	tok->only = NULL;
+	if (first && (tok->keeps_first_byte || grafi_first_bytes_empty(first)))
+		tok->only = first;
 	rc = idx->tokenizer_methods.xTokenize(idx->tokenizer, ctx, flags, text, len, x_token);
 	tok->only = NULL;
 	return rc;

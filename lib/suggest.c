@@ -537,9 +537,9 @@ suggestSurface(graf_index *idx, const char *term, const uint32_t *tcp, int tn,
 	sqlite3_stmt *stmt = NULL;
 	int rc = grafi_prepare(idx->db, surface_sql, 0, &stmt);
 	/* suggestSurfaceToken() only counts positions and reads offsets: no
-	 * token needs its stem, and positions do not depend on stems, so the
-	 * set of first bytes wanted is empty (English then stems nothing:
-	 * 1.9 M fewer instructions for "homc wins", a twentieth). */
+	 * token needs its stem (positions do not depend on stems), so no
+	 * first byte is wanted and nothing is stemmed (1.9 M fewer
+	 * instructions for "homc wins", a twentieth). */
 	const grafi_first_bytes none = { { 0 } };
 
 	*surface = NULL;

@@ -1440,21 +1440,24 @@ START_TEST(test_schema_version)
 }
 END_TEST
 
+/* Turn a version 5 index into the version 4 it would have been: the text
+ * store in para_text alone, the view reading it. */
+static const char downgrade_v4_sql[] =
+	"BEGIN;"
+	"INSERT INTO para_text SELECT * FROM para_text_delta;"
+	"DROP VIEW para_body;"
+	"DROP TABLE para_text_delta;"
+	"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"
+	"UPDATE meta SET value = '4' WHERE key = 'schema_version';"
+	"PRAGMA user_version = 4;"
+	"COMMIT;";
+
 /*
  * A version 4 index (before para_text_delta) is read and checked as it
  * is, and upgraded, in place and keeping its articles, by its next update.
  */
 START_TEST(test_schema_upgrade)
 {
-	static const char downgrade_sql[] =
-		"BEGIN;"
-		"INSERT INTO para_text SELECT * FROM para_text_delta;"
-		"DROP VIEW para_body;"
-		"DROP TABLE para_text_delta;"
-		"CREATE VIEW para_body(id, body) AS SELECT id, graf_unpack(z) FROM para_text;"
-		"UPDATE meta SET value = '4' WHERE key = 'schema_version';"
-		"PRAGMA user_version = 4;"
-		"COMMIT;";
 	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
 	char *before, *after;
 
@@ -1463,7 +1466,7 @@ START_TEST(test_schema_upgrade)
 	updateOk(idx, NULL);
 	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
 	before = dumpIndex(idx);
-	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), downgrade_sql, NULL, NULL, NULL),
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), downgrade_v4_sql, NULL, NULL, NULL),
 			 SQLITE_OK);
 	graf_index_close(idx);
 
@@ -1584,16 +1587,8 @@ START_TEST(test_check_finds)
 
 	/* version 4: no delta table, the same checks on para_text alone */
 	idx = openIndex(GRAF_OPEN_WRITE);
-	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx),
-				      "BEGIN;"
-				      "INSERT INTO para_text SELECT * FROM para_text_delta;"
-				      "DROP VIEW para_body;"
-				      "DROP TABLE para_text_delta;"
-				      "CREATE VIEW para_body(id, body) AS"
-				      " SELECT id, graf_unpack(z) FROM para_text;"
-				      "UPDATE meta SET value = '4' WHERE key = 'schema_version';"
-				      "PRAGMA user_version = 4;"
-				      "COMMIT;", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), downgrade_v4_sql, NULL, NULL, NULL),
+			 SQLITE_OK);
 	assertSound(idx);
 	graf_index_close(idx);
 	ck_copy_file(db_path, good);
