@@ -5,7 +5,8 @@
  *   2. FTS5's integrity-check on both full-text tables: the inverted index
  *      agrees with the stored text (for the headlines, with article.title);
  *   3. graf's own invariants: every paragraph belongs to an article, every
- *      article has the paragraphs it counts and a source file.
+ *      article has the paragraphs it counts and a source file, the
+ *      vocabulary's blocks hold exactly the paragraph terms.
  * Each problem is reported through a callback; the check goes on after a
  * problem so that one run lists them all.
  */
@@ -158,6 +159,19 @@ checkHasDelta(Check *c)
 	       n > 0;
 }
 
+/* The vocabulary's blocks (version 6) against post_df's paragraph terms. */
+static void
+checkVocabulary(Check *c)
+{
+	char problem[256];
+	int rc = grafi_vocab_verify(c->idx, problem, sizeof problem);
+
+	if (rc != SQLITE_OK)
+		c->st = grafi_sqlite_error(c->idx, rc, "cannot read the vocabulary");
+	else if (problem[0])
+		checkProblem(c, problem);
+}
+
 graf_status_t
 graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message), void *ctx,
 		 long *n_problems)
@@ -212,6 +226,8 @@ graf_index_check(graf_index *idx, void (*problem)(void *ctx, const char *message
 	}
 	checkCount(&c, "SELECT count(*) FROM article WHERE source NOT IN (SELECT id FROM source)",
 		   "articles without their source file");
+	if (c.st == GRAF_STATUS_OK && grafi_vocab_present(idx))
+		checkVocabulary(&c);
 	sqlite3_exec(idx->db, "ROLLBACK", NULL, NULL, NULL);
 	if (n_problems)
 		*n_problems = c.problems;

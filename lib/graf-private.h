@@ -22,11 +22,14 @@
 /*
  * Version of the database layout.  Bump it whenever a table, a column or the
  * tokenizer's output changes; a graf that finds another version refuses the
- * index and asks for graf-index --rebuild, except the one before, which it
- * reads as it is and upgrades in its next update (grafi_index_upgrade()).
+ * index and asks for graf-index --rebuild, except those from
+ * GRAFI_SCHEMA_VERSION_UPGRADABLE on, which it reads as they are and
+ * upgrades in their next update (grafi_index_upgrade()).
  */
-#define GRAFI_SCHEMA_VERSION 5
-/* Version 4 had no para_text_delta: its para_body view reads para_text. */
+#define GRAFI_SCHEMA_VERSION 6
+/* The oldest version read as it is and upgraded by an update.  Version 4
+ * had no para_text_delta (its para_body view reads para_text); versions 4
+ * and 5 had no vocab. */
 #define GRAFI_SCHEMA_VERSION_UPGRADABLE 4
 
 /* PRAGMA application_id of a graf index: "graf" in ASCII.  It tells a graf
@@ -201,9 +204,10 @@ void grafi_stmt_release(graf_index *idx);
 /* Run SQL (no result rows) on IDX; on failure record "WHAT: <message>". */
 graf_status_t grafi_exec(graf_index *idx, const char *sql, const char *what);
 
-/* Inside a write transaction: bring a version GRAFI_SCHEMA_VERSION_UPGRADABLE
- * index to GRAFI_SCHEMA_VERSION (the text store's delta table and the view
- * over both tables); nothing for one already there. */
+/* Inside a write transaction: bring an index of version
+ * GRAFI_SCHEMA_VERSION_UPGRADABLE or later to GRAFI_SCHEMA_VERSION (from 4:
+ * the text store's delta table and the view over both tables; from 4 or 5:
+ * the vocabulary's blocks); nothing for one already there. */
 graf_status_t grafi_index_upgrade(graf_index *idx);
 
 /* Free every query still open on IDX (called when IDX closes). */
@@ -502,6 +506,42 @@ graf_status_t grafi_postings_checkpoint(grafi_postings *p);
 bool grafi_postings_full(const grafi_postings *p);
 graf_status_t grafi_postings_finish(grafi_postings *p);
 void grafi_postings_free(grafi_postings *p);
+
+/* -------------------------------------------------------- vocabulary -- */
+
+/* The paragraph terms of post_df, again, in front-coded blocks (vocab.c),
+ * for walking them in order ("did you mean"). */
+
+/* True if the index has the blocks (schema version 6). */
+bool grafi_vocab_present(graf_index *idx);
+
+/* An edit of the blocks, inside the writer's transaction: begin; edit_term
+ * for terms in strictly increasing order (PRESENT: the term is in post_df
+ * now, though it may be in the blocks already; !PRESENT: post_df dropped
+ * it); end; free always.  edit_term and end return SQLite codes. */
+typedef struct grafi_vocab_edit grafi_vocab_edit;
+graf_status_t grafi_vocab_edit_begin(graf_index *idx, grafi_vocab_edit **out);
+int grafi_vocab_edit_term(grafi_vocab_edit *e, const void *term, size_t len, bool present);
+int grafi_vocab_edit_end(grafi_vocab_edit *e);
+void grafi_vocab_edit_free(grafi_vocab_edit *e);
+
+/* Write the blocks of an index that has none from post_df (the upgrade to
+ * version 6). */
+graf_status_t grafi_vocab_fill(graf_index *idx);
+
+/* The terms in order: next gives SQLITE_ROW and the term (valid until the
+ * next call), SQLITE_DONE, or an error; skip makes next pass over the
+ * terms that start with the first PREFIX bytes of the term it gave last,
+ * seeking only when they outrun the block read. */
+typedef struct grafi_vocab_cursor grafi_vocab_cursor;
+graf_status_t grafi_vocab_open(graf_index *idx, grafi_vocab_cursor **out);
+int grafi_vocab_next(grafi_vocab_cursor *c, const unsigned char **term, size_t *len);
+void grafi_vocab_skip(grafi_vocab_cursor *c, size_t prefix);
+void grafi_vocab_close(grafi_vocab_cursor *c);
+
+/* --check: PROBLEM (SIZE bytes) gets the first way the blocks differ from
+ * post_df's paragraph terms, or "".  Returns an SQLite code. */
+int grafi_vocab_verify(graf_index *idx, char *problem, size_t size);
 
 /* ---------------------------------------------------------------- rows -- */
 
@@ -1139,8 +1179,9 @@ char *grafi_query_explain(const char *text, graf_match_t match, const grafi_quer
 graf_status_t grafi_suggest(graf_index *idx, const char *text, const grafi_query_word *words,
 			    size_t n_words, char **out);
 
-/* Tests: with ON, grafi_suggest() walks the whole vocabulary instead of
- * skipping the prefixes it can prove too far (the same suggestions). */
+/* Tests: with ON, grafi_suggest() walks every term of post_df through SQL
+ * instead of the blocks, skipping no prefix it can prove too far (the same
+ * suggestions). */
 void grafi_suggest_exhaustive(bool on);
 
 /* ------------------------------------------------------------- text utils -- */

@@ -26,11 +26,12 @@
  *   post, post_seg, post_tomb, post_df
  *                              graf's own lists of both tables and their
  *                              document frequencies (postings.c)
+ *   vocab(first, terms)        the paragraph terms in blocks (vocab.c)
  *
  * PRAGMA application_id marks the file as graf's, PRAGMA user_version holds
- * GRAFI_SCHEMA_VERSION.  A version 4 index (no para_text_delta) is read,
- * and checked, as it is, and upgraded by its next update, in the update's
- * transaction (grafi_index_upgrade()).
+ * GRAFI_SCHEMA_VERSION.  A version 4 index (no para_text_delta, no vocab) or
+ * 5 (no vocab) is read, and checked, as it is, and upgraded by its next
+ * update, in the update's transaction (grafi_index_upgrade()).
  */
 #include "config.h"
 
@@ -62,6 +63,11 @@
 	"CREATE VIEW para_body(id, body) AS" \
 	" SELECT id, graf_unpack(z) FROM para_text" \
 	" UNION ALL SELECT id, graf_unpack(z) FROM para_text_delta;"
+
+/* The vocabulary's blocks: in version 6, and what the upgrade from 4 or 5
+ * adds (then fills). */
+#define INDEX_VOCAB_SQL \
+	"CREATE TABLE vocab(first BLOB PRIMARY KEY, terms BLOB NOT NULL) WITHOUT ROWID;"
 
 /*
  * The schema.  %s is the language, checked by indexIsLanguageName() to be a
@@ -111,7 +117,8 @@ static const char schema_sql[] =
 	"CREATE TABLE post_tomb(tbl INTEGER NOT NULL, row INTEGER NOT NULL,"
 	" seg INTEGER NOT NULL, PRIMARY KEY(tbl, row)) WITHOUT ROWID;"
 	"CREATE TABLE post_df(tbl INTEGER NOT NULL, term BLOB NOT NULL, df INTEGER NOT NULL,"
-	" PRIMARY KEY(tbl, term)) WITHOUT ROWID;";
+	" PRIMARY KEY(tbl, term)) WITHOUT ROWID;"
+	INDEX_VOCAB_SQL;
 
 /* True if S is a plain lower-case word: what every Snowball name is, and
  * what may safely go into SQL text. */
@@ -216,20 +223,25 @@ out:
 graf_status_t
 grafi_index_upgrade(graf_index *idx)
 {
-	static const char upgrade_sql[] =
-		"DROP VIEW para_body;" INDEX_TEXT_DELTA_SQL;
+	static const char text_delta_sql[] = "DROP VIEW para_body;" INDEX_TEXT_DELTA_SQL;
 	sqlite3_int64 version = 0;
 	char *meta;
 	graf_status_t st = indexQueryInt(idx, "PRAGMA user_version", &version);
 
-	if (st != GRAF_STATUS_OK || version != GRAFI_SCHEMA_VERSION_UPGRADABLE)
+	if (st != GRAF_STATUS_OK || version >= GRAFI_SCHEMA_VERSION ||
+	    version < GRAFI_SCHEMA_VERSION_UPGRADABLE)
 		return st;
 	meta = sqlite3_mprintf("PRAGMA user_version = %d;"
 			       "UPDATE meta SET value = '%d' WHERE key = 'schema_version';",
 			       GRAFI_SCHEMA_VERSION, GRAFI_SCHEMA_VERSION);
 	if (!meta)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
-	st = grafi_exec(idx, upgrade_sql, "cannot upgrade the index");
+	if (version == 4)
+		st = grafi_exec(idx, text_delta_sql, "cannot upgrade the index");
+	if (st == GRAF_STATUS_OK)
+		st = grafi_exec(idx, INDEX_VOCAB_SQL, "cannot upgrade the index");
+	if (st == GRAF_STATUS_OK)
+		st = grafi_vocab_fill(idx);
 	if (st == GRAF_STATUS_OK)
 		st = grafi_exec(idx, meta, "cannot upgrade the index");
 	sqlite3_free(meta);
@@ -293,7 +305,7 @@ indexCheck(graf_index *idx, const char *language)
 				   "index '%s' was made by a newer graf (schema %lld, this graf reads %d); "
 				   "upgrade graf or rebuild the index with graf-index --rebuild",
 				   idx->path, (long long)version, GRAFI_SCHEMA_VERSION);
-	/* Version 4 is read as it is; an update upgrades it. */
+	/* Versions 4 and 5 are read as they are; an update upgrades them. */
 	if (version < GRAFI_SCHEMA_VERSION_UPGRADABLE)
 		return grafi_error(idx, GRAF_STATUS_INDEX_VERSION,
 				   "index '%s' was made by an older graf (schema %lld, this graf reads %d); "

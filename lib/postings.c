@@ -891,13 +891,32 @@ postWriteFrequencies(grafi_postings *p, int table, const PostKey *keys, size_t n
 {
 	PostFrequencies f = { .table = table, .keys = keys, .n = n };
 	int rc = grafi_rows_insert(p->idx, put_df_sql, postFrequencyNext, &f);
+	grafi_vocab_edit *vocab = NULL;
 
+	/* The paragraph vocabulary's blocks follow post_df (vocab.c): each
+	 * term whose count rose may be new there, each that post_df drops
+	 * goes. */
+	if (rc == SQLITE_OK && table == GRAFI_TABLE_PARA &&
+	    grafi_vocab_edit_begin(p->idx, &vocab) != GRAF_STATUS_OK)
+		rc = sqlite3_errcode(p->idx->db) != SQLITE_OK ? sqlite3_errcode(p->idx->db)
+							      : SQLITE_NOMEM;
 	/* Terms gone from every row go (an update's deletions; a build from
-	 * nothing has none, and skips this second walk over its terms).  The
-	 * terms themselves are freed after: their changes need no reset. */
-	for (size_t k = 0; k < n && f.fell > 0 && rc == SQLITE_OK; k++)
-		if (keys[k].pt->df_delta < 0)
-			rc = postRunTerm(p->drop_df, table, keys[k].pt);
+	 * nothing has none).  The terms themselves are freed after: their
+	 * changes need no reset. */
+	for (size_t k = 0; k < n && (f.fell > 0 || vocab) && rc == SQLITE_OK; k++) {
+		const PostTerm *pt = keys[k].pt;
+
+		if (pt->df_delta < 0) {
+			rc = postRunTerm(p->drop_df, table, pt);
+			if (rc == SQLITE_OK && vocab && sqlite3_changes(p->idx->db) > 0)
+				rc = grafi_vocab_edit_term(vocab, pt->term, pt->len, false);
+		} else if (pt->df_delta > 0 && vocab) {
+			rc = grafi_vocab_edit_term(vocab, pt->term, pt->len, true);
+		}
+	}
+	if (rc == SQLITE_OK && vocab)
+		rc = grafi_vocab_edit_end(vocab);
+	grafi_vocab_edit_free(vocab);
 	return rc;
 }
 

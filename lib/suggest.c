@@ -24,12 +24,16 @@
  * for the next term, which shares its first rows with this one (they share
  * a prefix); and once every row of a prefix is above the distance accepted
  * no term that starts so can come closer (a row's smallest value never
- * falls), so the walk steps or seeks past them all.  On the news index
- * (161,000 terms), "homc" reads 14,000 terms and seeks 1,900 times: 38 M
- * instructions for the whole process instead of 228 M.  A long word, which
- * may be two letters off, prunes later: "semiconductrs", 95,000 terms
- * read, 193 M instead of 231 M.  All SQL text is constant; words are
- * bound.
+ * falls), so the walk skips them all.  The terms come from the
+ * vocabulary's front-coded blocks (vocab.c), where a skipped term costs a
+ * few instructions and a skip past a block one seek; an index of a version
+ * without them is walked through post_df, a statement step per term.  On
+ * the news index (161,000 terms) "homc wins" took 228 M instructions for
+ * the whole process with no pruning, 35 M pruned through post_df (14,000
+ * steps, 1,900 seeks), 11 M from the blocks, where a third of what is
+ * left is finding the written forms.  Those read paragraphs, one page
+ * fault each at first: a candidate that cannot win is not read (see
+ * suggestChoose()).  All SQL text is constant; words are bound.
  */
 #include "config.h"
 
@@ -68,8 +72,11 @@ static const char vocab_sql[] =
  * (postings.c; tbl 0: paragraphs): a 2 MB scan of the news index, where
  * fts5vocab's row table reads every doclist (40 MB) to count them. */
 static const char known_sql[] = "SELECT 1 FROM post_df WHERE tbl = 0 AND term = CAST(?1 AS BLOB)";
-/* From a term on, in order: the scan seeks past the terms it prunes. */
+/* From a term on, in order: the scan seeks past the terms it prunes (an
+ * index without the vocabulary's blocks). */
 static const char scan_sql[] = "SELECT term, df FROM post_df WHERE tbl = 0 AND term >= ?1";
+/* A term's paragraphs, for a term read from the blocks. */
+static const char docs_sql[] = "SELECT df FROM post_df WHERE tbl = 0 AND term = ?1";
 /* CROSS JOIN: read the few instances first, then each paragraph by rowid. */
 static const char surface_sql[] =
 	"SELECT i.offset, p.body FROM temp.graf_vocab_instance AS i "
@@ -329,14 +336,6 @@ typedef struct ScanTables {
 	bool by_prefix;                 /* TYPED is used */
 } ScanTables;
 
-/* Tests: walk every term, pruning nothing (grafi_suggest_exhaustive). */
-static bool suggest_exhaustive;
-
-void
-grafi_suggest_exhaustive(bool on)
-{
-	suggest_exhaustive = on;
-}
 
 /* Row 0 of W's tables, and whether its typed prefix is compared. */
 static void
@@ -400,6 +399,96 @@ suggestSuccessor(unsigned char *prefix, size_t *len)
 }
 
 /*
+ * The vocabulary, in term order: from the blocks (vocab.c), or from post_df
+ * through SQL in an index of a version without them.
+ */
+typedef struct Walk {
+	graf_index *idx;
+	grafi_vocab_cursor *blocks;     /* NULL: post_df */
+	sqlite3_stmt *scan;             /* scan_sql (post_df) */
+	sqlite3_stmt *docs;             /* docs_sql (blocks) */
+} Walk;
+
+/* Tests: read post_df even where the blocks are (grafi_suggest_exhaustive). */
+static bool suggest_exhaustive;
+
+static graf_status_t
+walkOpen(graf_index *idx, Walk *w)
+{
+	int rc;
+
+	memset(w, 0, sizeof *w);
+	w->idx = idx;
+	if (!suggest_exhaustive && grafi_vocab_present(idx)) {
+		graf_status_t st = grafi_vocab_open(idx, &w->blocks);
+
+		if (st != GRAF_STATUS_OK)
+			return st;
+		rc = grafi_prepare(idx->db, docs_sql, 0, &w->docs);
+	} else {
+		rc = grafi_prepare(idx->db, scan_sql, 0, &w->scan);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_blob(w->scan, 1, "", 0, SQLITE_STATIC);
+	}
+	return grafi_sqlite_error(idx, rc, "cannot read the index vocabulary");
+}
+
+static void
+walkClose(Walk *w)
+{
+	grafi_vocab_close(w->blocks);
+	sqlite3_finalize(w->scan);
+	sqlite3_finalize(w->docs);
+}
+
+/* The next term (valid until the next call): SQLITE_ROW, SQLITE_DONE, or an
+ * error. */
+static int
+walkNext(Walk *w, const unsigned char **term, size_t *len)
+{
+	int rc;
+
+	if (w->blocks)
+		return grafi_vocab_next(w->blocks, term, len);
+	rc = sqlite3_step(w->scan);
+	if (rc == SQLITE_ROW) {
+		/* The blob as stored: column_text() would copy each term to
+		 * add a terminator, a third of the scan's cost. */
+		*term = sqlite3_column_blob(w->scan, 0);
+		*len = (size_t)sqlite3_column_bytes(w->scan, 0);
+		if (!*term)
+			*term = (const unsigned char *)"";
+	}
+	return rc;
+}
+
+/* Go on from the first term not before KEY[0..LEN) (post_df). */
+static int
+walkSeek(Walk *w, const unsigned char *key, size_t len)
+{
+	sqlite3_reset(w->scan);
+	return sqlite3_bind_blob(w->scan, 1, key, (int)len, SQLITE_TRANSIENT);
+}
+
+/* The paragraphs that hold TERM[0..LEN), the term walkNext() gave last. */
+static int
+walkDocs(Walk *w, const unsigned char *term, size_t len, sqlite3_int64 *docs)
+{
+	int rc;
+
+	if (!w->blocks) {
+		*docs = sqlite3_column_int64(w->scan, 1);
+		return SQLITE_OK;
+	}
+	*docs = 0;
+	rc = sqlite3_bind_blob(w->docs, 1, term, (int)len, SQLITE_STATIC);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(w->docs)) == SQLITE_ROW)
+		*docs = sqlite3_column_int64(w->docs, 0);
+	sqlite3_reset(w->docs);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/*
  * One walk through the vocabulary, in term order: the closest stems for
  * each of U[0..N_U).  The tables of each word are kept from one term to
  * the next up to the characters the two share; a prefix every table has
@@ -412,27 +501,30 @@ suggestScan(graf_index *idx, Unknown *u, int n_u)
 {
 	enum { MAXC = SUGGEST_MAX_CHARS + 2 };
 	ScanTables *tb = malloc((size_t)n_u * sizeof *tb);
-	sqlite3_stmt *stmt = NULL;
+	Walk walk;
 	uint32_t cp[MAXC + 1], next[MAXC + 1];  /* the characters the tables are of */
 	size_t end[MAXC + 1];
 	int rows = 0;                   /* rows 0..ROWS of the tables are CP's */
 	unsigned char skip[4 * (MAXC + 1)];  /* the prefix pruned (bytes) */
 	size_t skip_len = 0;
 	int skipped = 0;
+	const unsigned char *term;
+	size_t term_len;
+	graf_status_t st;
 	int rc;
 
 	if (!tb)
 		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
 	for (int k = 0; k < n_u; k++)
 		suggestTablesInit(&tb[k], &u[k]);
-	rc = grafi_prepare(idx->db, scan_sql, 0, &stmt);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(stmt, 1, "", 0, SQLITE_STATIC);
-	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		/* The blob as stored: column_text() would copy each term to add
-		 * a terminator, a third of the scan's cost. */
-		const char *term = sqlite3_column_blob(stmt, 0);
-		size_t term_len = (size_t)sqlite3_column_bytes(stmt, 0);
+	st = walkOpen(idx, &walk);
+	if (st != GRAF_STATUS_OK) {
+		walkClose(&walk);
+		free(tb);
+		return st;
+	}
+	rc = SQLITE_OK;
+	while (rc == SQLITE_OK && (rc = walkNext(&walk, &term, &term_len)) == SQLITE_ROW) {
 		int n, common, dead = 0;
 		bool complete;
 
@@ -441,21 +533,19 @@ suggestScan(graf_index *idx, Unknown *u, int n_u)
 			rc = SQLITE_INTERRUPT;
 			break;
 		}
-		if (!term)
-			continue;
 		if (skip_len > 0 && term_len >= skip_len && memcmp(term, skip, skip_len) == 0) {
 			if (++skipped < SUGGEST_SKIP_STEPS)
 				continue;
 			/* many more, likely: seek past them */
 			if (!suggestSuccessor(skip, &skip_len))
 				break;
-			sqlite3_reset(stmt);
-			rc = sqlite3_bind_blob(stmt, 1, skip, (int)skip_len, SQLITE_TRANSIENT);
+			rc = walkSeek(&walk, skip, skip_len);
 			skip_len = 0;
 			continue;
 		}
 		skip_len = 0;
-		n = suggestDecodeEnds(term, term_len, next, MAXC, false, end, &complete);
+		n = suggestDecodeEnds((const char *)term, term_len, next, MAXC, false, end,
+				      &complete);
 		common = 0;
 		while (common < rows && common < n && next[common] == cp[common])
 			common++;
@@ -475,27 +565,34 @@ suggestScan(graf_index *idx, Unknown *u, int n_u)
 			/* Every term that starts with these characters is as far,
 			 * or farther.  (Not after an invalid byte, whose
 			 * character may change with the bytes after it.) */
-			if (complete) {
-				skip_len = end[dead - 1];
-				memcpy(skip, term, skip_len);
-				skipped = 0;
+			if (!complete)
+				continue;
+			if (walk.blocks) {
+				/* skipping is cheap in the blocks: at once */
+				grafi_vocab_skip(walk.blocks, end[dead - 1]);
+				continue;
 			}
+			skip_len = end[dead - 1];
+			memcpy(skip, term, skip_len);
+			skipped = 0;
 			continue;
 		}
 		if (n > MAXC)
 			continue;  /* too long to be a candidate */
 		for (int k = 0; k < n_u && rc == SQLITE_OK; k++) {
-			Candidate c = { .term = (char *)term, .term_len = (int)term_len,
-					.docs = sqlite3_column_int64(stmt, 1) };
+			Candidate c = { .term = (char *)term, .term_len = (int)term_len };
 
 			suggestTablesDistance(&tb[k], &u[k], n, &c);
-			if (c.dist <= u[k].max && !suggestKeep(&u[k], c))
+			if (c.dist > u[k].max)
+				continue;
+			rc = walkDocs(&walk, term, term_len, &c.docs);
+			if (rc == SQLITE_OK && !suggestKeep(&u[k], c))
 				rc = SQLITE_NOMEM;
 		}
 	}
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
-	sqlite3_finalize(stmt);
+	walkClose(&walk);
 	free(tb);
 	return grafi_sqlite_error(idx, rc, "cannot read the index vocabulary");
 }
@@ -523,6 +620,14 @@ suggestSurfaceToken(void *p, int tflags, const char *token, int n_token, int sta
 	}
 	return SQLITE_OK;
 }
+
+/*
+ * No written form of an indexed stem is the typed word itself (ASCII case
+ * ignored): the word would have that stem, and be no typo.  So a form one
+ * edit away is the closest there can be, and the search for one stops
+ * there (grafi_suggest_exhaustive() turns this off, for the tests).
+ */
+#define SUGGEST_CLOSEST_FORM 1
 
 /*
  * How the paragraphs write the stem TERM: of its first few occurrences, the
@@ -570,6 +675,8 @@ suggestSurface(graf_index *idx, const char *term, const uint32_t *tcp, int tn,
 		*dist = d;
 		if (!*surface)
 			rc = SQLITE_NOMEM;
+		else if (d <= SUGGEST_CLOSEST_FORM && !suggest_exhaustive)
+			break;  /* no occurrence can be closer */
 	}
 	if (rc == SQLITE_DONE)
 		rc = SQLITE_OK;
@@ -595,6 +702,13 @@ suggestChoose(graf_index *idx, Unknown *w, const char *typed, size_t typed_len)
 		char *surface = NULL;
 		int d;
 
+		/* Each written form it has is at best as close as the best
+		 * found, and a tie goes to the stem in more paragraphs: it
+		 * cannot win, and its paragraphs are not read (most of a
+		 * suggestion's page faults). */
+		if (best <= SUGGEST_CLOSEST_FORM && w->cand[k].docs <= best_docs &&
+		    !suggest_exhaustive)
+			continue;
 		st = suggestSurface(idx, w->cand[k].term, tcp, tn, &surface, &d);
 		/* The written word may be one letter further than the stem
 		 * was (an ending), no more: "avid" is no answer to "nvidai". */
@@ -723,4 +837,10 @@ grafi_suggest(graf_index *idx, const char *text, const grafi_query_word *words,
 	}
 	free(map);
 	return st;
+}
+
+void
+grafi_suggest_exhaustive(bool on)
+{
+	suggest_exhaustive = on;
 }

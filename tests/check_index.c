@@ -629,6 +629,74 @@ assertSound(graf_index *idx)
 	ck_assert_int_eq(problems, 0);
 }
 
+/* The number of vocabulary blocks in IDX. */
+static long
+vocabBlocks(graf_index *idx)
+{
+	return queryInt(idx, "SELECT count(*) FROM vocab");
+}
+
+/*
+ * The vocabulary's blocks follow every update (vocab.c): with blocks of a
+ * few terms, an update that brings terms before the first block, after
+ * the last and among the others splits blocks; one that takes an
+ * article's terms away empties blocks and drops them (blocks that only
+ * shrink stay: merging them would rewrite their neighbours); each time --check
+ * finds the blocks equal to post_df's terms, and "did you mean" reads
+ * them.
+ */
+START_TEST(test_vocab_blocks)
+{
+	graf_index *idx;
+	long blocks;
+	graf_query *q = NULL;
+	char *s = NULL;
+
+	setenv("GRAF_DEBUG_VOCAB_BYTES", "24", 1);
+	idx = openIndex(GRAF_OPEN_WRITE);
+	updateOk(idx, NULL);
+	blocks = vocabBlocks(idx);
+	ck_assert_int_gt(blocks, 100);
+	assertSound(idx);
+
+	editFile(blocks_file, "Navigating Between Superpowers",
+		 "Navigating Between 000aardvark Quokkas zzzyzzyva Mmmmarmot");
+	updateOk(idx, NULL);
+	assertSound(idx);
+	ck_assert_int_gt(vocabBlocks(idx), blocks);
+	blocks = vocabBlocks(idx);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM vocab WHERE first = "
+				       "CAST('000aardvark' AS BLOB)"), 1);
+	ck_assert_int_eq(graf_query_run(idx, "zzzyzzyvaa", NULL, &q), GRAF_STATUS_OK);
+	ck_assert_ptr_null(graf_query_next(q));
+	ck_assert_int_eq(graf_query_suggest(q, &s), GRAF_STATUS_OK);
+	ck_assert_pstr_eq(s, "zzzyzzyva");
+	free(s);
+	graf_query_free(q);
+
+	/* an article gone: its own terms go */
+	ck_assert_int_eq(unlink(blocks_file), 0);
+	updateOk(idx, NULL);
+	assertSound(idx);
+	ck_assert_int_lt(vocabBlocks(idx), blocks);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM vocab WHERE first = "
+				       "CAST('000aardvark' AS BLOB)"), 0);
+
+	/* and back */
+	{
+		char *src = ck_srcpath("corpus/" CK_CORPUS_BLOCKS);
+
+		ck_copy_file(src, blocks_file);
+		free(src);
+	}
+	updateOk(idx, NULL);
+	assertSound(idx);
+	ck_assert_int_gt(vocabBlocks(idx), 100);
+	graf_index_close(idx);
+	unsetenv("GRAF_DEBUG_VOCAB_BYTES");
+}
+END_TEST
+
 /*
  * The text store's two tables (store.c): a new index is all in para_text;
  * a paragraph an update writes among the others goes to para_text_delta,
@@ -1440,10 +1508,20 @@ START_TEST(test_schema_version)
 }
 END_TEST
 
-/* Turn a version 5 index into the version 4 it would have been: the text
- * store in para_text alone, the view reading it. */
+/* Turn a version 6 index into the version 5 it would have been: no
+ * vocabulary blocks. */
+static const char downgrade_v5_sql[] =
+	"BEGIN;"
+	"DROP TABLE vocab;"
+	"UPDATE meta SET value = '5' WHERE key = 'schema_version';"
+	"PRAGMA user_version = 5;"
+	"COMMIT;";
+
+/* ... into the version 4 it would have been: no blocks either, and the
+ * text store in para_text alone, the view reading it. */
 static const char downgrade_v4_sql[] =
 	"BEGIN;"
+	"DROP TABLE vocab;"
 	"INSERT INTO para_text SELECT * FROM para_text_delta;"
 	"DROP VIEW para_body;"
 	"DROP TABLE para_text_delta;"
@@ -1452,57 +1530,103 @@ static const char downgrade_v4_sql[] =
 	"PRAGMA user_version = 4;"
 	"COMMIT;";
 
-/*
- * A version 4 index (before para_text_delta) is read and checked as it
- * is, and upgraded, in place and keeping its articles, by its next update.
- */
-START_TEST(test_schema_upgrade)
+/* True if IDX has a table (or view) NAME. */
+static bool
+hasTable(graf_index *idx, const char *name)
 {
-	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
-	char *before, *after;
+	char *sql = ck_printf("SELECT count(*) FROM sqlite_master WHERE name = '%s'", name);
+	bool has = queryInt(idx, sql) > 0;
 
+	free(sql);
+	return has;
+}
+
+/* "Did you mean" for TEXT, which must find nothing; malloc'ed or NULL. */
+static char *
+suggestFor(graf_index *idx, const char *text)
+{
+	graf_query *q = NULL;
+	char *out = NULL;
+
+	ck_assert_int_eq(graf_query_run(idx, text, NULL, &q), GRAF_STATUS_OK);
+	ck_assert_ptr_null(graf_query_next(q));
+	ck_assert_int_eq(graf_query_suggest(q, &out), GRAF_STATUS_OK);
+	graf_query_free(q);
+	return out;
+}
+
+/*
+ * An index of version 4 (before para_text_delta and vocab) or 5 (before
+ * vocab), made from a version 6 one by DOWNGRADE, is read and checked as
+ * it is (suggestions read post_df), and upgraded, in place and keeping its
+ * articles, by its next update, which writes the vocabulary's blocks.
+ */
+static void
+assertUpgrades(const char *downgrade, int version)
+{
+	graf_index *idx;
+	char *before, *after, *s, *src;
+
+	src = ck_srcpath("corpus/" CK_CORPUS_BLOCKS);
+	ck_copy_file(src, blocks_file);
+	free(src);
+	unlink(db_path);
+	idx = openIndex(GRAF_OPEN_WRITE);
 	updateOk(idx, NULL);
 	editFile(blocks_file, "Navigating Between Superpowers", "Navigating Between Quokkas");
 	updateOk(idx, NULL);
 	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
 	before = dumpIndex(idx);
-	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), downgrade_v4_sql, NULL, NULL, NULL),
-			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), downgrade, NULL, NULL, NULL), SQLITE_OK);
 	graf_index_close(idx);
 
 	/* Read: as it is. */
 	idx = openIndex(GRAF_OPEN_READ);
-	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), version);
 	ck_assert_int_eq(searchCount(idx, "quokkas"), 1);
-	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM sqlite_master WHERE "
-				       "name = 'para_text_delta'"), 0);
+	ck_assert(hasTable(idx, "para_text_delta") == (version >= 5));
+	ck_assert(!hasTable(idx, "vocab"));
+	s = suggestFor(idx, "Navigatng Quokas");
+	ck_assert_pstr_eq(s, "Navigating Quokkas");
+	free(s);
 	graf_index_close(idx);
 
 	/* Opened to write and checked: sound, and still as it was. */
 	idx = openIndex(GRAF_OPEN_WRITE);
 	assertSound(idx);
-	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), 4);
-	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM sqlite_master WHERE "
-				       "name = 'para_text_delta'"), 0);
+	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), version);
+	ck_assert(!hasTable(idx, "vocab"));
 
 	/* Updated, with nothing to change: upgraded, the same articles. */
 	updateOk(idx, NULL);
 	ck_assert_int_eq(queryInt(idx, "PRAGMA user_version"), GRAFI_SCHEMA_VERSION);
 	ck_assert_int_eq(queryInt(idx, "SELECT value FROM meta WHERE key = 'schema_version'"),
 			 GRAFI_SCHEMA_VERSION);
-	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 0);
+	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), version >= 5 ? 1 : 0);
+	ck_assert_int_gt(queryInt(idx, "SELECT count(*) FROM vocab"), 0);
 	after = dumpIndex(idx);
 	ck_assert_str_eq(before, after);
 	assertSound(idx);
+	s = suggestFor(idx, "Navigatng Quokas");
+	ck_assert_pstr_eq(s, "Navigating Quokkas");
+	free(s);
 	editFile(blocks_file, "Navigating Between Quokkas", "Navigating Between Wombats");
 	updateOk(idx, NULL);
-	ck_assert_int_eq(storeRows(idx, "para_text_delta", NULL), 1);
 	ck_assert_int_eq(searchCount(idx, "wombats"), 1);
 	ck_assert_int_eq(searchCount(idx, "quokkas"), 0);
 	assertSound(idx);
+	s = suggestFor(idx, "Wombts");
+	ck_assert_pstr_eq(s, "Wombats");
+	free(s);
 	free(before);
 	free(after);
 	graf_index_close(idx);
+}
+
+START_TEST(test_schema_upgrade)
+{
+	assertUpgrades(downgrade_v4_sql, 4);
+	assertUpgrades(downgrade_v5_sql, 5);
 }
 END_TEST
 
@@ -1584,6 +1708,15 @@ START_TEST(test_check_finds)
 			 "1 articles whose paragraph count is wrong");
 	checkAssertFinds(good, "DELETE FROM source WHERE id = (SELECT min(source) FROM article)",
 			 "articles without their source file");
+	/* the vocabulary's blocks: a term missing, bytes malformed, a key
+	 * that is not the block's first term */
+	checkAssertFinds(good, "DELETE FROM vocab WHERE first = (SELECT max(first) FROM vocab)",
+			 "the vocabulary blocks and the paragraph terms differ at '");
+	checkAssertFinds(good, "UPDATE vocab SET terms = x'05' WHERE first = (SELECT min(first) FROM vocab)",
+			 "a vocabulary block is malformed");
+	checkAssertFinds(good, "UPDATE vocab SET first = CAST(first || x'00' AS BLOB)"
+			       " WHERE first = (SELECT max(first) FROM vocab)",
+			 "a vocabulary block's key is not its first term");
 
 	/* version 4: no delta table, the same checks on para_text alone */
 	idx = openIndex(GRAF_OPEN_WRITE);
@@ -2036,6 +2169,7 @@ index_suite(void)
 	tcase_add_test(core, test_edit_title);
 	tcase_add_test(core, test_search_after_update);
 	tcase_add_test(core, test_text_delta);
+	tcase_add_test(core, test_vocab_blocks);
 	tcase_add_test(core, test_delete_one);
 	tcase_add_test(core, test_add_one);
 	tcase_add_test(core, test_other_roots_kept);
