@@ -172,6 +172,9 @@ struct graf_index {
 	int readers;                 /* open queries sharing the read
 				      * transaction below (query.c) */
 	bool read_txn;               /* query.c began it, and ends it */
+	bool building;               /* created by this handle, still in
+				      * rollback-journal mode until its first
+				      * update ends (index.c) */
 	char errmsg[1024];           /* last failure, one line */
 };
 
@@ -203,6 +206,11 @@ void grafi_stmt_release(graf_index *idx);
 
 /* Run SQL (no result rows) on IDX; on failure record "WHAT: <message>". */
 graf_status_t grafi_exec(graf_index *idx, const char *sql, const char *what);
+
+/* After an update (or at close): an index this handle created, whose first
+ * build wrote the file directly, goes to WAL mode, as every index is
+ * between updates (index.c).  Failures are left for the next writer. */
+void grafi_index_settle(graf_index *idx);
 
 /* Inside a write transaction: bring an index of version
  * GRAFI_SCHEMA_VERSION_UPGRADABLE or later to GRAFI_SCHEMA_VERSION (from 4:

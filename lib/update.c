@@ -1762,6 +1762,7 @@ graf_index_update(graf_index *idx, const char *const *paths, size_t n_paths,
 		}
 	}
 	sqlite3_busy_timeout(idx->db, 5000);
+	grafi_index_settle(idx);
 	for (size_t i = 0; i < n_paths && roots; i++)
 		free(roots[i]);
 	free(roots);

@@ -629,6 +629,60 @@ assertSound(graf_index *idx)
 	ck_assert_int_eq(problems, 0);
 }
 
+/* PRAGMA journal_mode of IDX's file ("wal", "delete"); static buffer. */
+static const char *
+journalMode(graf_index *idx)
+{
+	static char mode[16];
+	sqlite3_stmt *stmt;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(graf_index_db(idx), "PRAGMA journal_mode", -1, &stmt,
+					    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	snprintf(mode, sizeof mode, "%s", (const char *)sqlite3_column_text(stmt, 0));
+	sqlite3_finalize(stmt);
+	return mode;
+}
+
+/*
+ * An index's first build writes the new file directly (rollback-journal
+ * mode, no WAL to copy back), then the index goes to WAL mode, as it stays:
+ * after that update, and when the handle that created it closes without
+ * one.  An index that existed before is in WAL mode from the open on.
+ */
+START_TEST(test_first_build_mode)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *wal = ck_printf("%s-wal", db_path);
+
+	ck_assert_str_eq(journalMode(idx), "delete");
+	updateOk(idx, NULL);
+	ck_assert_str_eq(journalMode(idx), "wal");
+	assertSound(idx);
+	graf_index_close(idx);
+	ck_assert(ck_exists(wal));
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_str_eq(journalMode(idx), "wal");
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 2);
+	graf_index_close(idx);
+
+	/* created, then closed without an update */
+	ck_assert_int_eq(unlink(db_path), 0);
+	unlink(wal);
+	wal[strlen(wal) - 3] = '\0';
+	strcat(wal, "shm");
+	unlink(wal);
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_str_eq(journalMode(idx), "delete");
+	graf_index_close(idx);
+	idx = openIndex(GRAF_OPEN_READ);
+	ck_assert_str_eq(journalMode(idx), "wal");
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 0);
+	graf_index_close(idx);
+	free(wal);
+}
+END_TEST
+
 /* The number of vocabulary blocks in IDX. */
 static long
 vocabBlocks(graf_index *idx)
@@ -2170,6 +2224,7 @@ index_suite(void)
 	tcase_add_test(core, test_search_after_update);
 	tcase_add_test(core, test_text_delta);
 	tcase_add_test(core, test_vocab_blocks);
+	tcase_add_test(core, test_first_build_mode);
 	tcase_add_test(core, test_delete_one);
 	tcase_add_test(core, test_add_one);
 	tcase_add_test(core, test_other_roots_kept);
