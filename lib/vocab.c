@@ -22,14 +22,16 @@
  * --check compares them).  postings.c hands each flush's terms in order:
  * a term whose count rose (it may be new) and a term post_df dropped.  The
  * editor merges them into the blocks they fall in, and rewrites a block
- * only when a term came or went, as pieces of at most about
- * VOCAB_BLOCK_BYTES (a block that grew splits; one that emptied goes).
+ * only when a term came or went: as one block of at most VOCAB_BLOCK_BYTES,
+ * or, when it grew past that, as pieces of equal size (see editCut()); a
+ * block that emptied goes, one that only shrank stays as it is.
  * A build from nothing starts from no block and writes them all in one
  * pass, in key order.
  */
 #include "config.h"
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,11 +156,13 @@ struct grafi_vocab_edit {
 	size_t *piece;              /* where each piece starts in OUT */
 	size_t n_piece, cap_piece;
 	VocabBuf last;              /* the last term written to OUT */
+	size_t target;              /* bytes after which a piece is closed */
+	VocabBuf all;               /* the region's terms, to cut again */
 	size_t block_bytes;         /* VOCAB_BLOCK_BYTES, or a test's size */
 };
 
 /* Append TERM[0..LEN) to E's pieces, in a new piece when it would take
- * the current one past the block size. */
+ * the current one past E's target size. */
 static int
 editEmit(grafi_vocab_edit *e, const unsigned char *term, size_t len)
 {
@@ -171,7 +175,7 @@ editEmit(grafi_vocab_edit *e, const unsigned char *term, size_t len)
 			shared++;
 		n = grafi_put_varint(head, shared);
 		n += grafi_put_varint(head + n, len - shared);
-		fresh = e->out.len - e->piece[e->n_piece - 1] + n + len - shared > e->block_bytes;
+		fresh = e->out.len - e->piece[e->n_piece - 1] + n + len - shared > e->target;
 	}
 	if (fresh) {
 		if (e->n_piece == e->cap_piece) {
@@ -233,6 +237,45 @@ editRun(sqlite3_stmt *stmt, const void *bytes, size_t len, const VocabBuf *value
 	return rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/*
+ * The region's terms, written as one piece, cut into pieces of equal size:
+ * as few as hold them in blocks of at most the block size.  A full block
+ * that gains a term becomes two half-full ones (as a b-tree splits a page),
+ * not a full one and one of a single term, which every later insertion in
+ * its range would repeat: block after tiny block.
+ */
+static int
+editCut(grafi_vocab_edit *e)
+{
+	size_t k, len = e->out.len;
+	const unsigned char *p, *end;
+	VocabBuf term = { 0 };
+	int rc = SQLITE_OK, got;
+
+	if (len <= e->block_bytes)
+		return SQLITE_OK;
+	k = (len + e->block_bytes - 1) / e->block_bytes;
+	/* the first term of each piece is written whole: a little slack */
+	e->target = len / k + len / k / 8;
+	if (e->target > e->block_bytes)
+		e->target = e->block_bytes;
+	/* OUT becomes ALL, and the pieces are written again from it */
+	{
+		VocabBuf swap = e->all;
+
+		e->all = e->out;
+		e->out = swap;
+	}
+	e->out.len = 0;
+	e->n_piece = 0;
+	p = e->all.p;
+	end = e->all.p + e->all.len;
+	while (rc == SQLITE_OK && (got = vocabDecode(&p, end, &term)) != 0)
+		rc = got < 0 ? SQLITE_CORRUPT : editEmit(e, term.p, term.len);
+	free(term.p);
+	return rc;
+}
+
 /* Close the open region: the rest of its stored terms, then, if a term
  * came or went, its block replaced by the pieces. */
 static int
@@ -249,7 +292,8 @@ editClose(grafi_vocab_edit *e)
 	}
 	if (rc != SQLITE_OK || !e->dirty)
 		return rc;
-	if (e->has_key)
+	rc = editCut(e);
+	if (rc == SQLITE_OK && e->has_key)
 		rc = editRun(e->del, e->key.p, e->key.len, NULL);
 	for (size_t k = 0; k < e->n_piece && rc == SQLITE_OK; k++) {
 		size_t from = e->piece[k], to = k + 1 < e->n_piece ? e->piece[k + 1] : e->out.len;
@@ -310,6 +354,7 @@ editOpen(grafi_vocab_edit *e, const unsigned char *term, size_t len)
 	e->dirty = false;
 	e->out.len = 0;
 	e->n_piece = 0;
+	e->target = SIZE_MAX;  /* one piece, cut when the region closes */
 	e->open = rc == SQLITE_OK;
 	return rc;
 }
@@ -400,6 +445,7 @@ grafi_vocab_edit_free(grafi_vocab_edit *e)
 	free(e->old.p);
 	free(e->old_term.p);
 	free(e->out.p);
+	free(e->all.p);
 	free(e->piece);
 	free(e->last.p);
 	free(e);
