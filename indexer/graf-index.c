@@ -229,16 +229,19 @@ rebuildPath(const char *index)
 	return s;
 }
 
-/* Remove the WAL and shared-memory companions of the database FILE. */
+/* Remove the WAL and shared-memory companions of the database FILE, and
+ * the rollback journal a killed first build leaves (which SQLite would
+ * otherwise play back onto a new file of that name). */
 static void
 removeCompanions(const char *file)
 {
+	static const char *const suffixes[] = { "-wal", "-shm", "-journal" };
 	char buf[4096];
 
-	snprintf(buf, sizeof buf, "%s-wal", file);
-	unlink(buf);
-	snprintf(buf, sizeof buf, "%s-shm", file);
-	unlink(buf);
+	for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+		snprintf(buf, sizeof buf, "%s%s", file, suffixes[i]);
+		unlink(buf);
+	}
 }
 
 /* Remove the database FILE and its companions. */
