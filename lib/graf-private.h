@@ -526,12 +526,17 @@ bool grafi_vocab_present(graf_index *idx);
 /* An edit of the blocks, inside the writer's transaction: begin; edit_term
  * for terms in strictly increasing order (PRESENT: the term is in post_df
  * now, though it may be in the blocks already; !PRESENT: post_df dropped
- * it); end; free always.  edit_term and end return SQLite codes. */
+ * it); end; free always.  All return SQLite codes. */
 typedef struct grafi_vocab_edit grafi_vocab_edit;
-graf_status_t grafi_vocab_edit_begin(graf_index *idx, grafi_vocab_edit **out);
+int grafi_vocab_edit_begin(graf_index *idx, grafi_vocab_edit **out);
 int grafi_vocab_edit_term(grafi_vocab_edit *e, const void *term, size_t len, bool present);
 int grafi_vocab_edit_end(grafi_vocab_edit *e);
 void grafi_vocab_edit_free(grafi_vocab_edit *e);
+
+/* KEY[0..*LEN) made the first key after every key that starts with it
+ * (its last byte one higher, less trailing 0xff bytes); false when there
+ * is none. */
+bool grafi_key_successor(unsigned char *key, size_t *len);
 
 /* Write the blocks of an index that has none from post_df (the upgrade to
  * version 6). */

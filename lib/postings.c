@@ -896,10 +896,8 @@ postWriteFrequencies(grafi_postings *p, int table, const PostKey *keys, size_t n
 	/* The paragraph vocabulary's blocks follow post_df (vocab.c): each
 	 * term whose count rose may be new there, each that post_df drops
 	 * goes. */
-	if (rc == SQLITE_OK && table == GRAFI_TABLE_PARA &&
-	    grafi_vocab_edit_begin(p->idx, &vocab) != GRAF_STATUS_OK)
-		rc = sqlite3_errcode(p->idx->db) != SQLITE_OK ? sqlite3_errcode(p->idx->db)
-							      : SQLITE_NOMEM;
+	if (rc == SQLITE_OK && table == GRAFI_TABLE_PARA)
+		rc = grafi_vocab_edit_begin(p->idx, &vocab);
 	/* Terms gone from every row go (an update's deletions; a build from
 	 * nothing has none).  The terms themselves are freed after: their
 	 * changes need no reset. */

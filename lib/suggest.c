@@ -412,20 +412,6 @@ suggestTablesDistance(const ScanTables *tb, const Unknown *w, int d, Candidate *
 	}
 }
 
-/* The bytes after PREFIX[0..*LEN) in term order: PREFIX with its last
- * byte one higher, less its trailing 0xff bytes; false when no term
- * follows all those that start with PREFIX. */
-static bool
-suggestSuccessor(unsigned char *prefix, size_t *len)
-{
-	while (*len > 0 && prefix[*len - 1] == 0xff)
-		(*len)--;
-	if (*len == 0)
-		return false;
-	prefix[*len - 1]++;
-	return true;
-}
-
 /*
  * The vocabulary, in term order: from the blocks (vocab.c), or from post_df
  * through SQL in an index of a version without them.
@@ -565,7 +551,7 @@ suggestScan(graf_index *idx, Unknown *u, int n_u)
 			if (++skipped < SUGGEST_SKIP_STEPS)
 				continue;
 			/* many more, likely: seek past them */
-			if (!suggestSuccessor(skip, &skip_len))
+			if (!grafi_key_successor(skip, &skip_len))
 				break;
 			rc = walkSeek(&walk, skip, skip_len);
 			skip_len = 0;

@@ -97,6 +97,38 @@ vocabCompare(const void *a, size_t na, const void *b, size_t nb)
 }
 
 /*
+ * Read the header of the term at *P (not past END) of a block: the bytes
+ * it shares with the term before, and the bytes that follow, which must
+ * be there.  *P moves to those bytes.  Returns 1, 0 at the block's end, or
+ * -1 when the bytes are malformed.  Two one-byte varints, nearly always:
+ * the walk reads one per term.
+ */
+static inline int
+vocabHeader(const unsigned char **p, const unsigned char *end, uint64_t *shared, uint64_t *rest)
+{
+	const unsigned char *q = *p;
+
+	if (q >= end)
+		return 0;
+	if (end - q >= 2 && q[0] < 0x80 && q[1] < 0x80) {
+		*shared = q[0];
+		*rest = q[1];
+		q += 2;
+	} else {
+		size_t n = grafi_get_varint(q, end, shared), m;
+
+		m = n ? grafi_get_varint(q + n, end, rest) : 0;
+		if (m == 0)
+			return -1;
+		q += n + m;
+	}
+	if (*rest > (uint64_t)(end - q))
+		return -1;
+	*p = q;
+	return 1;
+}
+
+/*
  * Decode the term at *P (not past END) of a block, given the term before it
  * in TERM, into TERM; *P moves past it.  Returns 1, 0 at the block's end, or
  * -1 when the bytes are malformed (more shared than the term before has, or
@@ -106,22 +138,32 @@ static int
 vocabDecode(const unsigned char **p, const unsigned char *end, VocabBuf *term)
 {
 	uint64_t shared, rest;
-	size_t n, m;
+	int got = vocabHeader(p, end, &shared, &rest);
 
-	if (*p >= end)
-		return 0;
-	n = grafi_get_varint(*p, end, &shared);
-	if (n == 0 || shared > term->len)
+	if (got <= 0)
+		return got;
+	if (shared > term->len || shared + rest > VOCAB_MAX_TERM ||
+	    !vocabReserve(term, (size_t)rest))
 		return -1;
-	m = grafi_get_varint(*p + n, end, &rest);
-	if (m == 0 || rest > (uint64_t)(end - *p - (ptrdiff_t)(n + m)) ||
-	    shared + rest > VOCAB_MAX_TERM || !vocabReserve(term, (size_t)rest))
-		return -1;
-	memcpy(term->p + shared, *p + n + m, (size_t)rest);
+	memcpy(term->p + shared, *p, (size_t)rest);
 	term->len = (size_t)(shared + rest);
-	*p += n + m + rest;
+	*p += rest;
 	return 1;
 }
+
+bool
+grafi_key_successor(unsigned char *key, size_t *len)
+{
+	while (*len > 0 && key[*len - 1] == 0xff)
+		(*len)--;
+	if (*len == 0)
+		return false;
+	key[*len - 1]++;
+	return true;
+}
+
+/* The paragraph terms of post_df, in order: what the blocks hold. */
+static const char paragraph_terms_sql[] = "SELECT term FROM post_df WHERE tbl = 0 ORDER BY term";
 
 /* ------------------------------------------------------------- writing -- */
 
@@ -141,7 +183,6 @@ static const char edit_put_sql[] = "INSERT INTO vocab(first, terms) VALUES(?1, ?
  * (DIRTY) the block is replaced by the pieces when the region closes.
  */
 struct grafi_vocab_edit {
-	graf_index *idx;
 	sqlite3_stmt *find, *head, *after, *del, *put;
 	bool open;                  /* a region is open */
 	bool has_key, has_limit;
@@ -310,8 +351,8 @@ editClose(grafi_vocab_edit *e)
 	return rc;
 }
 
-/* Load into LOADED (the key), BLOCK and HAS the row STMT gives, bound to
- * BYTES[0..LEN) when not NULL. */
+/* Load into KEY, BLOCK (when not NULL) and HAS the row STMT gives, bound
+ * to BYTES[0..LEN) when not NULL. */
 static int
 editLoad(sqlite3_stmt *stmt, const void *bytes, size_t len, VocabBuf *key, VocabBuf *block,
 	 bool *has)
@@ -359,7 +400,7 @@ editOpen(grafi_vocab_edit *e, const unsigned char *term, size_t len)
 	return rc;
 }
 
-graf_status_t
+int
 grafi_vocab_edit_begin(graf_index *idx, grafi_vocab_edit **out)
 {
 	grafi_vocab_edit *e = calloc(1, sizeof *e);
@@ -368,8 +409,7 @@ grafi_vocab_edit_begin(graf_index *idx, grafi_vocab_edit **out)
 
 	*out = NULL;
 	if (!e)
-		return grafi_error(idx, GRAF_STATUS_NOMEM, "out of memory");
-	e->idx = idx;
+		return SQLITE_NOMEM;
 	/* A test hook: tiny blocks, to split and empty them on small inputs
 	 * (tests/check_index.c). */
 	e->block_bytes = debug && atoi(debug) > 0 ? (size_t)atoi(debug) : VOCAB_BLOCK_BYTES;
@@ -384,10 +424,10 @@ grafi_vocab_edit_begin(graf_index *idx, grafi_vocab_edit **out)
 		rc = grafi_prepare(idx->db, edit_put_sql, 0, &e->put);
 	if (rc != SQLITE_OK) {
 		grafi_vocab_edit_free(e);
-		return grafi_sqlite_error(idx, rc, "cannot write the vocabulary");
+		return rc;
 	}
 	*out = e;
-	return GRAF_STATUS_OK;
+	return SQLITE_OK;
 }
 
 int
@@ -456,13 +496,10 @@ grafi_vocab_fill(graf_index *idx)
 {
 	grafi_vocab_edit *e = NULL;
 	sqlite3_stmt *stmt = NULL;
-	graf_status_t st = grafi_vocab_edit_begin(idx, &e);
-	int rc;
+	int rc = grafi_vocab_edit_begin(idx, &e);
 
-	if (st != GRAF_STATUS_OK)
-		return st;
-	rc = grafi_prepare(idx->db, "SELECT term FROM post_df WHERE tbl = 0 ORDER BY term", 0,
-			   &stmt);
+	if (rc == SQLITE_OK)
+		rc = grafi_prepare(idx->db, paragraph_terms_sql, 0, &stmt);
 	while (rc == SQLITE_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		rc = grafi_vocab_edit_term(e, sqlite3_column_blob(stmt, 0),
 					   (size_t)sqlite3_column_bytes(stmt, 0), true);
@@ -570,7 +607,6 @@ cursorBlock(grafi_vocab_cursor *c)
 	const unsigned char *first;
 	size_t first_len;
 	uint64_t shared, rest;
-	size_t n, m;
 
 	if (rc != SQLITE_ROW)
 		return rc;
@@ -581,18 +617,13 @@ cursorBlock(grafi_vocab_cursor *c)
 	if (c->skip > 0 && (first_len < c->skip || memcmp(first, c->term, c->skip) != 0))
 		c->skip = 0;  /* past the prefix already */
 	if (c->skip > 0 && !c->placed) {
-		/* the first term past the prefix: the prefix with its last
-		 * byte one higher, less trailing 0xff */
+		/* the first term past the prefix */
 		bool moved;
 
-		n = c->skip;
-		while (n > 0 && c->term[n - 1] == 0xff)
-			n--;
-		if (n == 0)
-			return SQLITE_DONE;  /* every term left has it */
-		if (!vocabSet(&c->min, c->term, n))
+		if (!vocabSet(&c->min, c->term, c->skip))
 			return SQLITE_NOMEM;
-		c->min.p[n - 1]++;
+		if (!grafi_key_successor(c->min.p, &c->min.len))
+			return SQLITE_DONE;  /* every term left has it */
 		rc = cursorFind(c, first, first_len, &moved);
 		if (rc != SQLITE_OK)
 			return rc;
@@ -610,14 +641,12 @@ cursorBlock(grafi_vocab_cursor *c)
 	/* The block's first term has the prefix, but is written whole (it
 	 * shares nothing with a term before): pass over it here, keeping it
 	 * as the term the next ones share bytes with. */
-	n = grafi_get_varint(c->p, c->end, &shared);
-	m = n ? grafi_get_varint(c->p + n, c->end, &rest) : 0;
-	if (m == 0 || shared != 0 || rest > (uint64_t)(c->end - c->p - (ptrdiff_t)(n + m)) ||
+	if (vocabHeader(&c->p, c->end, &shared, &rest) != 1 || shared != 0 ||
 	    rest > VOCAB_MAX_TERM)
 		return SQLITE_CORRUPT;
-	memcpy(c->term, c->p + n + m, (size_t)rest);
+	memcpy(c->term, c->p, (size_t)rest);
 	c->len = (size_t)rest;
-	c->p += n + m + rest;
+	c->p += rest;
 	return SQLITE_ROW;
 }
 
@@ -647,22 +676,7 @@ grafi_vocab_next(grafi_vocab_cursor *c, const unsigned char **term, size_t *len)
 			}
 			continue;
 		}
-		/* the header: two one-byte varints, nearly always */
-		if (c->end - q >= 2 && q[0] < 0x80 && q[1] < 0x80) {
-			shared = q[0];
-			rest = q[1];
-			q += 2;
-		} else {
-			size_t n = grafi_get_varint(q, c->end, &shared), m;
-
-			m = n ? grafi_get_varint(q + n, c->end, &rest) : 0;
-			if (m == 0) {
-				c->done = true;
-				return SQLITE_CORRUPT;
-			}
-			q += n + m;
-		}
-		if (rest > (uint64_t)(c->end - q)) {
+		if (vocabHeader(&q, c->end, &shared, &rest) != 1) {
 			c->done = true;
 			return SQLITE_CORRUPT;
 		}
@@ -720,8 +734,7 @@ grafi_vocab_verify(graf_index *idx, char *problem, size_t size)
 	problem[0] = '\0';
 	if (grafi_vocab_open(idx, &c) != GRAF_STATUS_OK)
 		return sqlite3_errcode(idx->db) ? sqlite3_errcode(idx->db) : SQLITE_ERROR;
-	rc = grafi_prepare(idx->db, "SELECT term FROM post_df WHERE tbl = 0 ORDER BY term", 0,
-			   &stmt);
+	rc = grafi_prepare(idx->db, paragraph_terms_sql, 0, &stmt);
 	/* the terms of both, side by side */
 	while (rc == SQLITE_OK && !problem[0]) {
 		int df = sqlite3_step(stmt);
