@@ -145,6 +145,8 @@ struct graf_index {
 	char *language;              /* Snowball language of the index */
 	graf_open_mode_t mode;
 	volatile sig_atomic_t interrupted;  /* set by graf_index_interrupt() */
+	volatile sig_atomic_t updating;     /* graf_index_update() runs: it
+					     * stops at its progress handler */
 	struct graf_query *queries;  /* open queries, freed with the index */
 	Fts5Tokenizer *tokenizer;    /* the index's tokenizer, for queries */
 	sqlite3_stmt *vocab[GRAFI_TABLE_LAST][2];  /* stats.c: df of a term,

@@ -728,7 +728,11 @@ void
 graf_index_interrupt(graf_index *idx)
 {
 	idx->interrupted = 1;
-	if (idx->db)
+	/* Not during an update: sqlite3_interrupt() interrupts every
+	 * statement started while another is active, and FTS5 keeps a blob
+	 * open through its writes, so the ROLLBACK that must follow would be
+	 * interrupted too.  The update's progress handler stops it instead. */
+	if (idx->db && !idx->updating)
 		sqlite3_interrupt(idx->db);
 }
 

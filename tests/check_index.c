@@ -974,6 +974,84 @@ START_TEST(test_walk_names)
 }
 END_TEST
 
+/*
+ * Changed text files are applied in batches, one savepoint each; a file
+ * that fails alone inside a batch (here a trigger refuses its article, as
+ * SQLite refuses a value too big) is skipped with a warning, and the other
+ * files of its batch, before and after it, are applied once and reported
+ * once, in order.
+ */
+START_TEST(test_file_fails_in_batch)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	char *first = ck_printf("%s/aaa.txt", corpus);
+	char *refused = ck_printf("%s/ooo-refused.txt", corpus);
+	char *last = ck_printf("%s/zzz.txt", corpus);
+	char *want;
+	Recorder r = { 0 };
+	graf_update_stats st;
+
+	ck_write_string(first, "First\n\nA quokka smiles at the camera.\n");
+	ck_write_string(refused, "Refused\n\nA wombat digs a burrow.\n");
+	ck_write_string(last, "Last\n\nA numbat eats termites.\n");
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx),
+				      "CREATE TEMP TRIGGER refuse_add BEFORE INSERT ON article"
+				      " WHEN new.docid LIKE '%ooo-refused.txt'"
+				      " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.added, 4);
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(st.warnings, 1);
+	ck_assert_int_eq(r.warnings, 1);
+	ck_assert_msg(strstr(r.warned, "ooo-refused.txt: cannot index: ") &&
+		      strstr(r.warned, "refused by the test; skipped"), "warnings:\n%s", r.warned);
+	want = ck_printf("added %s\nadded %s\nadded %s\nskipped %s\nadded %s\n", first, lines_file,
+			 blocks_file, refused, last);
+	ck_assert_str_eq(r.changed, want);
+	free(want);
+	ck_assert_int_eq(queryInt(idx, "SELECT count(*) FROM article"), 4);
+	ck_assert_int_eq(matchCount(idx, "quokka"), 1);
+	ck_assert_int_eq(matchCount(idx, "numbat"), 1);
+	ck_assert_int_eq(matchCount(idx, "wombat"), 0);
+	assertSound(idx);
+
+	/* Updates on both sides of it, in the same batch. */
+	editFile(first, "quokka", "quoll");
+	editFile(last, "numbat", "bilby");
+	memset(&r, 0, sizeof r);
+	st = updateOk(idx, &r);
+	ck_assert_int_eq(st.updated, 2);
+	ck_assert_int_eq(st.unchanged, 2);
+	ck_assert_int_eq(st.skipped, 1);
+	ck_assert_int_eq(st.added + st.removed, 0);
+	want = ck_printf("updated %s\nunchanged %s\nunchanged %s\nskipped %s\nupdated %s\n", first,
+			 lines_file, blocks_file, refused, last);
+	ck_assert_str_eq(r.changed, want);
+	free(want);
+	ck_assert_int_eq(matchCount(idx, "quoll"), 1);
+	ck_assert_int_eq(matchCount(idx, "quokka"), 0);
+	ck_assert_int_eq(matchCount(idx, "bilby"), 1);
+	ck_assert_int_eq(matchCount(idx, "numbat"), 0);
+	assertSound(idx);
+
+	/* Refused no more: the next run adds it, and only it. */
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), "DROP TRIGGER temp.refuse_add", NULL, NULL,
+				      NULL), SQLITE_OK);
+	st = updateOk(idx, NULL);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(st.unchanged, 4);
+	ck_assert_int_eq(st.updated + st.removed + st.skipped + st.warnings, 0);
+	ck_assert_int_eq(matchCount(idx, "wombat"), 1);
+	assertSound(idx);
+	free(first);
+	free(refused);
+	free(last);
+	graf_index_close(idx);
+}
+END_TEST
+
 /* Empty and binary files are skipped with a warning naming them; the other
  * files are indexed; Windows-1252 is read with a warning. */
 START_TEST(test_skipped_files)
@@ -2230,6 +2308,7 @@ index_suite(void)
 	tcase_add_test(core, test_other_roots_kept);
 	tcase_add_test(core, test_walk_names);
 	tcase_add_test(core, test_skipped_files);
+	tcase_add_test(core, test_file_fails_in_batch);
 	tcase_add_test(core, test_file_emptied);
 	tcase_add_test(core, test_language);
 	suite_add_tcase(s, core);
