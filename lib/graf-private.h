@@ -887,6 +887,9 @@ typedef struct grafi_pipe_sink {
 	graf_status_t (*known)(void *ctx, uint64_t raw, sqlite3_int64 id);
 	/* A warning about the file (one line, without its name). */
 	void (*warn)(void *ctx, const char *message);
+	/* What the producer put with grafi_pipe_mark() (may be NULL if it
+	 * never does): a copy of its bytes, aligned as a pointer is. */
+	graf_status_t (*mark)(void *ctx, const void *data);
 	void *ctx;
 } grafi_pipe_sink;
 
@@ -916,6 +919,7 @@ graf_status_t grafi_pipe_run(void (*produce)(void *arg, grafi_pipe *p), void *ar
 graf_status_t grafi_pipe_doc(grafi_pipe *p, uint64_t raw, const grafi_doc *doc);
 graf_status_t grafi_pipe_known(grafi_pipe *p, uint64_t raw, sqlite3_int64 id);
 graf_status_t grafi_pipe_warn(grafi_pipe *p, const char *message);
+graf_status_t grafi_pipe_mark(grafi_pipe *p, const void *data, size_t size);
 
 /* True once the writer has stopped: the producer should return. */
 bool grafi_pipe_stopped(grafi_pipe *p);

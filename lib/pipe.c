@@ -37,7 +37,7 @@
  */
 #define PIPE_QUEUE_BYTES (4u << 20)
 
-enum { PIPE_DOC, PIPE_KNOWN, PIPE_WARN };
+enum { PIPE_DOC, PIPE_KNOWN, PIPE_WARN, PIPE_MARK };
 
 /* One event, with everything it points to in the same allocation. */
 typedef struct PipeEvent {
@@ -49,6 +49,7 @@ typedef struct PipeEvent {
 	grafi_doc doc;             /* DOC: strings below */
 	const grafi_ahead *ahead;  /* DOC: NULL, or of each text, below */
 	const char *message;       /* WARN */
+	const void *mark;          /* MARK: the producer's bytes, below */
 	/* DOC: the paragraphs' pointers, then what was made of each text
 	 * (grafi_ahead), then their grafi_token, then bytes: the stems, the
 	 * packed paragraphs and the strings. */
@@ -106,6 +107,9 @@ pipeDeliver(grafi_pipe *p, const PipeEvent *e)
 		break;
 	case PIPE_WARN:
 		p->sink->warn(p->sink->ctx, e->message);
+		break;
+	case PIPE_MARK:
+		st = p->sink->mark(p->sink->ctx, e->mark);
 		break;
 	}
 	p->status = st;
@@ -329,6 +333,17 @@ grafi_pipe_warn(grafi_pipe *p, const char *message)
 		return GRAF_STATUS_NOMEM;
 	at = (char *)e->slot;
 	e->message = pipeCopy(&at, message);
+	return pipePut(p, e) ? GRAF_STATUS_OK : GRAF_STATUS_INTERRUPTED;
+}
+
+graf_status_t
+grafi_pipe_mark(grafi_pipe *p, const void *data, size_t size)
+{
+	PipeEvent *e = pipeEvent(PIPE_MARK, size);
+
+	if (!e)
+		return GRAF_STATUS_NOMEM;
+	e->mark = memcpy(e->slot, data, size);
 	return pipePut(p, e) ? GRAF_STATUS_OK : GRAF_STATUS_INTERRUPTED;
 }
 

@@ -111,6 +111,7 @@ typedef struct Update {
 	sqlite3_int64 source_id;     /* its source row */
 	sqlite3_int64 old_source_id; /* its source row before this run; 0: new */
 	long docs;                   /* documents its reader delivered */
+	long file_warnings;          /* the run's warnings before them */
 	uint64_t raw;                /* hash of the bytes of the record being
 				      * read; 0: none (a text file) */
 	graf_status_t status;        /* sticky failure of the current file */
@@ -1383,6 +1384,20 @@ updateSetSource(Update *u, sqlite3_int64 id, int64_t len, int64_t mtime_ns, uint
 	updateRun(u, STMT_SOURCE_SET);
 }
 
+/* Read all of the text file open on FD: OUT *DATA, *LEN, *HASH.
+ * @retval 0, or an errno value */
+static int
+updateReadText(int fd, char **data, int64_t *len, uint64_t *hash)
+{
+	size_t n = 0;
+	int err = updateReadWhole(fd, data, &n);
+
+	*len = (int64_t)n;
+	if (!err)
+		*hash = grafi_hash_bytes(*data, n);
+	return err;
+}
+
 /*
  * Open and read what must be read of F before its documents: all of a text
  * file (*DATA, *LEN), or the hash of a collection whose size is unchanged
@@ -1400,12 +1415,7 @@ updateOpen(Update *u, const grafi_file *f, int64_t old_size, int *fd, char **dat
 	if (*fd < 0)
 		return errno;
 	if (!grafi_record_end_for(f->format)) {
-		size_t n = 0;
-
-		err = updateReadWhole(*fd, data, &n);
-		*len = (int64_t)n;
-		if (!err)
-			*hash = grafi_hash_bytes(*data, n);
+		err = updateReadText(*fd, data, len, hash);
 		*hashed = !err;
 	} else if (u->source_id && old_size == f->size) {
 		err = updateHashFile(*fd, hash, len);
@@ -1427,42 +1437,51 @@ updateComparePath(const void *key, const void *elem)
 	return strcmp(key, ((const KnownSource *)elem)->path);
 }
 
-/* The source row of F as the run began into *OUT (ID 0: none). */
+/* The source row of F among the N SOURCES (the run's, as it began) into
+ * *OUT (ID 0: none).  The pipe's thread reads them too: the run never
+ * changes them. */
 static void
-updateLookupSource(Update *u, const grafi_file *f, SourceRow *out)
+updateLookupIn(const KnownSource *sources, size_t n, const grafi_file *f, SourceRow *out)
 {
-	const KnownSource *k = u->n_sources ? bsearch(f->path, u->sources, u->n_sources,
-						      sizeof *u->sources, updateComparePath)
-					    : NULL;
+	const KnownSource *k = n ? bsearch(f->path, sources, n, sizeof *sources, updateComparePath)
+				 : NULL;
 
 	*out = k ? k->row : (SourceRow){ .size = -1, .mtime_ns = -1 };
 }
 
-/* Apply one file (inside the savepoint that updateFile() manages). */
-static void
-updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
+/* True if F has the size and modification time the index has for it: it
+ * is kept as it is, without being read. */
+static bool
+updateSameStat(const SourceRow *old, const grafi_file *f)
 {
-	sqlite3_int64 old_size = old->size;
-	uint64_t old_hash = old->hash, hash = 0;
-	long warnings;
-	grafi_reader_sink sink = { .doc = updateDoc, .warn = updateReaderWarn, .ctx = u };
-	grafi_record_end_fn record_end = grafi_record_end_for(f->format);
-	char *data = NULL;
-	int64_t len = 0;
-	bool hashed = false;
-	int err, fd;
+	return old->id && old->size == f->size && old->mtime_ns == f->mtime_ns;
+}
 
+/* Forget the file before: F (whose source row was OLD) is applied next. */
+static void
+updateFileReset(Update *u, const SourceRow *old)
+{
 	u->source_id = u->old_source_id = old->id;
 	u->docs = 0;
 	u->raw = 0;
 	updateForgetSeen(u);
 	grafi_score_map_clear(u->raws);  /* no collection's hashes yet */
+}
 
-	err = updateOpen(u, f, old_size, &fd, &data, &len, &hash, &hashed);
+/*
+ * Apply what comes before F's documents, once what must be read of it first
+ * was (ERR: 0 or an errno value; LEN bytes hashing to HASH when HASHED).
+ * @retval true when F's documents follow (its source row is set), then
+ *         updateFileTail(); false when F is done with
+ */
+static bool
+updateFileHead(Update *u, const grafi_file *f, const SourceRow *old, int err, int64_t len,
+	       uint64_t hash, bool hashed)
+{
 	if (err == ENOENT) {
 		/* Deleted since the walk: the sweep removes what it had. */
 		updateWarn(u, f->path, "file vanished during the update");
-		return;
+		return false;
 	}
 	if (err) {
 		/* Unreadable: keep what the index has for it. */
@@ -1476,15 +1495,13 @@ updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
 			updateKeepSource(u, u->source_id);
 			u->stats->unchanged = unchanged;  /* skipped, not unchanged */
 		}
-		return;
+		return false;
 	}
-	if (u->source_id && hashed && hash == old_hash) {
+	if (u->source_id && hashed && hash == old->hash) {
 		u->stats->bytes += len;
 		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
 		updateKeepSource(u, u->source_id);
-		free(data);
-		close(fd);
-		return;
+		return false;
 	}
 
 	/* A collection's size and hash are known once it has been read
@@ -1502,29 +1519,21 @@ updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
 		u->source_id = sqlite3_last_insert_rowid(u->idx->db);
 	}
 	updateSourceSeen(u, u->source_id);
-	warnings = u->stats->warnings;
-	if (u->status == GRAF_STATUS_OK && record_end) {
-		if (u->old_source_id)
-			updateLoadRaws(u, u->old_source_id);
-		if (u->status == GRAF_STATUS_OK)
-			err = updateStream(u, fd, f, hashed, &hash, &len);
-		if (err && u->status == GRAF_STATUS_OK)
-			u->status = grafi_error(u->idx, err == ENOMEM ? GRAF_STATUS_NOMEM : GRAF_STATUS_IO,
-						"cannot read '%s': %s", f->path, strerror(err));
-		u->fatal = u->fatal || err == ENOMEM;
-		updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
-	} else if (u->status == GRAF_STATUS_OK) {
-		updateReaderFailed(u, grafi_reader_for(f->format)(f->path, data, (size_t)len, &sink));
-	}
+	u->file_warnings = u->stats->warnings;
+	return true;
+}
+
+/* Apply what comes after F's documents (of LEN bytes in all). */
+static void
+updateFileTail(Update *u, const grafi_file *f, int64_t len)
+{
 	u->stats->bytes += len;
-	free(data);
-	close(fd);
 	updateRemoveUnseenArticles(u, u->source_id, f->path);
 	if (u->docs == 0 && u->status == GRAF_STATUS_OK) {
 		/* Nothing readable (empty, binary): forget the file, so that the
 		 * next run looks at it, and warns, again.  The readers warn about
 		 * what they skip; a collection without a record says nothing. */
-		if (u->stats->warnings == warnings)
+		if (u->stats->warnings == u->file_warnings)
 			updateWarn(u, f->path, "no documents in the file; skipped");
 		u->stats->skipped++;
 		updateReport(u, GRAF_CHANGE_SKIPPED, f->path, NULL);
@@ -1533,23 +1542,66 @@ updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
 	}
 }
 
-/*
- * Begin file F: note it as the current one and find what the index has of
- * it (OLD).  A file of the same size and modification time as indexed is
- * kept as it is, without being read (nor a savepoint opened for it: most
- * of the time of an update where a few files of thousands changed).
- * @retval true when F is done with (u->status says how)
- */
-static bool
-updateFileBegin(Update *u, const grafi_file *f, SourceRow *old)
+/* Apply one file (inside the savepoint that updateFile() manages). */
+static void
+updateApplyFile(Update *u, const grafi_file *f, const SourceRow *old)
+{
+	grafi_reader_sink sink = { .doc = updateDoc, .warn = updateReaderWarn, .ctx = u };
+	char *data = NULL;
+	int64_t len = 0;
+	uint64_t hash = 0;
+	bool hashed = false;
+	int err, fd;
+
+	updateFileReset(u, old);
+	err = updateOpen(u, f, old->size, &fd, &data, &len, &hash, &hashed);
+	if (updateFileHead(u, f, old, err, len, hash, hashed)) {
+		if (u->status == GRAF_STATUS_OK && grafi_record_end_for(f->format)) {
+			if (u->old_source_id)
+				updateLoadRaws(u, u->old_source_id);
+			if (u->status == GRAF_STATUS_OK)
+				err = updateStream(u, fd, f, hashed, &hash, &len);
+			if (err && u->status == GRAF_STATUS_OK)
+				u->status = grafi_error(u->idx, err == ENOMEM ? GRAF_STATUS_NOMEM
+									      : GRAF_STATUS_IO,
+							"cannot read '%s': %s", f->path, strerror(err));
+			u->fatal = u->fatal || err == ENOMEM;
+			updateSetSource(u, u->source_id, len, f->mtime_ns, hash);
+		} else if (u->status == GRAF_STATUS_OK) {
+			updateReaderFailed(u, grafi_reader_for(f->format)(f->path, data, (size_t)len,
+									 &sink));
+		}
+		updateFileTail(u, f, len);
+	}
+	free(data);
+	if (fd >= 0)
+		close(fd);
+}
+
+/* Note F as the current file, and what the index has of it (OLD). */
+static void
+updateFileNote(Update *u, const grafi_file *f, SourceRow *old)
 {
 	u->file = f;
 	u->status = GRAF_STATUS_OK;
 	u->fatal = false;
 	u->flushed = false;
 	u->source_id = u->old_source_id = 0;
-	updateLookupSource(u, f, old);
-	if (old->id && old->size == f->size && old->mtime_ns == f->mtime_ns) {
+	updateLookupIn(u->sources, u->n_sources, f, old);
+}
+
+/*
+ * Begin file F (updateFileNote()).  A file of the same size and
+ * modification time as indexed is kept as it is, without being read (nor a
+ * savepoint opened for it: most of the time of an update where a few
+ * files of thousands changed).
+ * @retval true when F is done with (u->status says how)
+ */
+static bool
+updateFileBegin(Update *u, const grafi_file *f, SourceRow *old)
+{
+	updateFileNote(u, f, old);
+	if (updateSameStat(old, f)) {
 		u->source_id = u->old_source_id = old->id;
 		updateKeepSource(u, old->id);
 		return true;
