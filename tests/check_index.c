@@ -57,7 +57,8 @@ typedef struct Recorder {
 	int warnings;
 	char warned[2048];           /* "path: message\n" for each warning */
 	int changes[GRAF_CHANGE_LAST];
-	char changed[2048];          /* "verb path\n" for each change */
+	char changed[16384];         /* "verb path\n" for each change */
+	long files_done;             /* as the last progress call said */
 	graf_index *interrupt;       /* interrupt this index ... */
 	const char *interrupt_on;    /* ... on a warning about a path containing this */
 	long interrupt_after;        /* ... or after this many files (progress) */
@@ -100,6 +101,10 @@ recProgress(void *ctx, const graf_progress *p)
 
 	ck_assert_int_le(p->files_done, p->files_total);
 	ck_assert_int_le(p->bytes_done, p->bytes_total);
+	/* Each file once, in order (a new run starts at 1). */
+	if (p->files_done != 1)
+		ck_assert_int_eq(p->files_done, r->files_done + 1);
+	r->files_done = p->files_done;
 	if (r->interrupt && r->interrupt_after && p->files_done >= r->interrupt_after)
 		graf_index_interrupt(r->interrupt);
 }
@@ -1048,6 +1053,115 @@ START_TEST(test_file_fails_in_batch)
 	free(first);
 	free(refused);
 	free(last);
+	graf_index_close(idx);
+}
+END_TEST
+
+/*
+ * A directory of many changed text files is read ahead on the pipe (more
+ * than UPDATE_PIPE_FILES of them): the same articles, warnings, reports and
+ * progress, in the walk's order, as a file at a time; a file failing alone
+ * among them (a trigger refuses it) is skipped, and the others are applied
+ * once.
+ */
+#define PIPED_FILES 80
+
+static char *
+pipedPath(int i)
+{
+	return ck_printf("%s/p%03d.txt", corpus, i);
+}
+
+START_TEST(test_piped_text_files)
+{
+	graf_index *idx = openIndex(GRAF_OPEN_WRITE);
+	Recorder *r = calloc(1, sizeof *r);
+	char want[16384] = "", *path, *word;
+	graf_update_stats st;
+	size_t len;
+
+	ck_assert_ptr_nonnull(r);
+	for (int i = 0; i < PIPED_FILES; i++) {
+		char text[200];
+
+		path = pipedPath(i);
+		snprintf(text, sizeof text, "Piece %d\n\nA paragraph with the word zx%03dq in it.\n", i, i);
+		if (i == 10 || i == 30) {
+			char *src = ck_srcpath(i == 10 ? "tests/data/binary.txt" : "tests/data/cp1252.txt");
+
+			ck_copy_file(src, path);
+			free(src);
+		} else {
+			ck_write_string(path, i == 20 ? "" : text);
+		}
+		free(path);
+	}
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx),
+				      "CREATE TEMP TRIGGER refuse_add BEFORE INSERT ON article"
+				      " WHEN new.docid LIKE '%p040.txt'"
+				      " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+				      NULL, NULL, NULL), SQLITE_OK);
+
+	st = updateOk(idx, r);
+	ck_assert_int_eq(st.added, 2 + PIPED_FILES - 3);
+	ck_assert_int_eq(st.skipped, 3);
+	ck_assert_int_eq(st.warnings, 4);  /* binary, empty, Windows-1252, refused */
+	ck_assert_int_eq(r->files_done, 2 + PIPED_FILES);
+	len = strlen(want);
+	snprintf(want + len, sizeof want - len, "added %s\nadded %s\n", lines_file, blocks_file);
+	for (int i = 0; i < PIPED_FILES; i++) {
+		path = pipedPath(i);
+		len = strlen(want);
+		snprintf(want + len, sizeof want - len, "%s %s\n",
+			 i == 10 || i == 20 || i == 40 ? "skipped" : "added", path);
+		free(path);
+	}
+	ck_assert_str_eq(r->changed, want);
+	ck_assert_msg(strstr(r->warned, "p040.txt: cannot index: ") != NULL, "%s", r->warned);
+	ck_assert_msg(strstr(r->warned, "p030.txt: not valid UTF-8") != NULL, "%s", r->warned);
+	for (int i = 0; i < PIPED_FILES; i++) {
+		word = ck_printf("zx%03dq", i);
+		ck_assert_int_eq(matchCount(idx, word), i == 10 || i == 20 || i == 30 || i == 40 ? 0 : 1);
+		free(word);
+	}
+	assertSound(idx);
+
+	/* Most of them edited, the trigger gone: updated, and the refused one
+	 * added, read ahead again. */
+	for (int i = 0; i < PIPED_FILES; i++) {
+		char *from, *to;
+
+		if (i == 10 || i == 20 || i == 30)
+			continue;
+		path = pipedPath(i);
+		from = ck_printf("zx%03dq", i);
+		to = ck_printf("yq%03dz", i);
+		editFile(path, from, to);
+		free(from);
+		free(to);
+		free(path);
+	}
+	ck_assert_int_eq(sqlite3_exec(graf_index_db(idx), "DROP TRIGGER temp.refuse_add", NULL, NULL,
+				      NULL), SQLITE_OK);
+	memset(r, 0, sizeof *r);
+	st = updateOk(idx, r);
+	ck_assert_int_eq(st.updated, PIPED_FILES - 4);
+	ck_assert_int_eq(st.added, 1);
+	ck_assert_int_eq(st.unchanged, 3);  /* the two others, and p030 */
+	ck_assert_int_eq(st.skipped, 2);
+	ck_assert_int_eq(r->files_done, 2 + PIPED_FILES);
+	for (int i = 0; i < PIPED_FILES; i++) {
+		bool edited = i != 10 && i != 20 && i != 30;
+
+		word = ck_printf("yq%03dz", i);
+		ck_assert_int_eq(matchCount(idx, word), edited ? 1 : 0);
+		free(word);
+		word = ck_printf("zx%03dq", i);
+		ck_assert_int_eq(matchCount(idx, word), 0);
+		free(word);
+	}
+	assertSound(idx);
+	free(r);
 	graf_index_close(idx);
 }
 END_TEST
@@ -2309,6 +2423,7 @@ index_suite(void)
 	tcase_add_test(core, test_walk_names);
 	tcase_add_test(core, test_skipped_files);
 	tcase_add_test(core, test_file_fails_in_batch);
+	tcase_add_test(core, test_piped_text_files);
 	tcase_add_test(core, test_file_emptied);
 	tcase_add_test(core, test_language);
 	suite_add_tcase(s, core);
