@@ -8,7 +8,9 @@
  * instructions.  A pipe runs the reading on a thread of its own and hands
  * what it finds (documents, records known unchanged, warnings) to the
  * writer, in order, through a queue of bounded size: the writer sees the
- * same calls, in the same order, as if it had read the file itself.
+ * same calls, in the same order, as if it had read the file itself.  A
+ * producer of several files (update.c's runs of text files) puts a mark
+ * (grafi_pipe_mark()) where each begins.
  *
  * The producer never touches the writer's state; the writer's failures
  * reach the producer only as "stop".  Events are copied whole into one

@@ -94,6 +94,36 @@ if [ -n "$bbc" ]; then
 	assert_contains err2 " updated, 0 removed, "
 fi
 
+# --- a directory of article files -----------------------------------------------------
+# Read ahead on the pipe when there are enough to read (64 files or 256 KB),
+# a mark before each file's document; a binary, an empty and a Windows-1252
+# file among them, then most of them edited.
+mkdir arts
+i=0
+while [ "$i" -lt 120 ]; do
+	n=$(printf '%03d' "$i")
+	printf 'Article %s\n\nThe first paragraph of article %s, about alpha and beta.\n\nA second one, gamma %s.\n' \
+		"$n" "$n" "$n" >"arts/a$n.txt"
+	i=$((i + 1))
+done
+printf 'bin\000ary\000' >arts/a050.txt
+: >arts/a060.txt
+printf 'Caf\351 na\357ve\n\nA paragraph in Windows-1252: caf\351.\n' >arts/a070.txt
+both arts arts
+[ "$last_status" -eq 1 ] || fail "arts: exit $last_status, expected 1 (skipped files)"
+assert_contains err2 "118 added, 0 updated, 0 removed, 0 unchanged, 2 skipped"
+assert_contains err2 "a050.txt"
+assert_contains err2 "a070.txt': not valid UTF-8"
+sleep_ms 20  # a new modification time for the edited files
+for f in arts/a0[0-8]?.txt; do
+	sed 's/alpha/omega/' "$f" >edit.tmp && cat edit.tmp >"$f"
+done
+both arts arts
+assert_contains err2 "0 added, 87 updated, 0 removed, 31 unchanged, 2 skipped"
+if [ -n "$bbc" ] && [ -d "$bbc/articles" ]; then
+	both bbcart "$bbc/articles"
+fi
+
 # --- interrupted in the middle of a collection ---------------------------------------
 # A collection large enough to be interrupted while it is read: the index
 # stays as it was, with two threads or one.
