@@ -122,6 +122,31 @@ both arts arts
 assert_contains err2 "0 added, 87 updated, 0 removed, 31 unchanged, 2 skipped"
 if [ -n "$bbc" ] && [ -d "$bbc/articles" ]; then
 	both bbcart "$bbc/articles"
+	# Interrupted while the files are read ahead: the index stays as it was.
+	for threads in 2 1; do
+		cp "arts-$threads.db" before.db
+		dump before.db before.dump
+		rm -f run.db run.db-wal run.db-shm
+		cp before.db run.db
+		if [ "$threads" = 1 ]; then
+			GRAF_THREADS=1 start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db "$bbc/articles"
+		else
+			start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db "$bbc/articles"
+		fi
+		sleep_ms 100
+		kill -INT "$bg_pid" 2>/dev/null || :
+		_st=0
+		wait "$bg_pid" || _st=$?
+		case $_st in
+		130)
+			dump run.db after.dump
+			cmp -s before.dump after.dump ||
+				fail "articles interrupted ($threads threads): the index changed"
+			;;
+		0 | 1) say "(articles, $threads threads: the run ended before the signal)" ;;
+		*) fail "articles interrupted ($threads threads): exit $_st: $(cat run.err)" ;;
+		esac
+	done
 fi
 
 # --- interrupted in the middle of a collection ---------------------------------------
