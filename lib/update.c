@@ -59,6 +59,11 @@
 #define UPDATE_BATCH_FILES 1024
 #define UPDATE_BATCH_BYTES (8LL << 20)
 
+/* A batch is released, too, when it has this many warnings and reports to
+ * say: unchanged files between its changed ones add theirs when the caller
+ * asked for them (report_unchanged), and memory must not grow with them. */
+#define UPDATE_BATCH_SAID 4096
+
 /* A run of text files is read ahead on a pipe when at least this many of
  * them, or this many of their bytes, are to be read (updateTextWorthPipe()). */
 #define UPDATE_PIPE_FILES 64
@@ -1765,7 +1770,7 @@ updateBatchAdded(Update *u, const grafi_file *f)
 	b->files++;
 	b->bytes += f->size;
 	if (b->files >= UPDATE_BATCH_FILES || b->bytes >= UPDATE_BATCH_BYTES ||
-	    grafi_postings_full(u->postings))
+	    b->n_said >= UPDATE_BATCH_SAID || grafi_postings_full(u->postings))
 		return updateBatchRelease(u);
 	return true;
 }
@@ -1784,8 +1789,13 @@ updateBatchFile(Update *u, const grafi_file *files, size_t i)
 
 	if (grafi_record_end_for(f->format))
 		return updateBatchRelease(u) && updateFile(u, f);
-	if (updateFileBegin(u, f, &old))
+	if (updateFileBegin(u, f, &old)) {
+		/* Kept, and inside the open batch if there is one: its reports
+		 * (report_unchanged) wait with the batch's, a bounded number. */
+		if (u->status == GRAF_STATUS_OK && u->batch.n_said >= UPDATE_BATCH_SAID)
+			return updateBatchRelease(u);
 		return u->status == GRAF_STATUS_OK;
+	}
 	if (!updateBatchOpen(u, i))
 		return false;
 	updateApplyFile(u, f, &old);
