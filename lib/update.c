@@ -1842,6 +1842,7 @@ typedef struct TextReading {
 	size_t n_sources;
 	const volatile sig_atomic_t *interrupted;
 	grafi_pipe *pipe;
+	size_t at;                   /* the file it is reading */
 	graf_status_t status;        /* its own failure (out of memory) */
 } TextReading;
 
@@ -1885,6 +1886,7 @@ updateReadTexts(void *arg, grafi_pipe *p)
 
 		if (r->status != GRAF_STATUS_OK || *r->interrupted || grafi_pipe_stopped(p))
 			return;
+		r->at = k;
 		updateLookupIn(r->sources, r->n_sources, f, &old);
 		if (updateSameStat(&old, f))
 			continue;
@@ -1997,7 +1999,13 @@ updateTextRun(Update *u, const grafi_file *files, size_t i, size_t end)
 		st = grafi_pipe_run(updateReadTexts, &r, &sink, u->tokenizer, u->packer);
 		if (st == GRAF_STATUS_NOMEM && u->status == GRAF_STATUS_OK)
 			updateNoMem(u);  /* the pipe's own, before any event */
-		updateReaderFailed(u, r.status);
+		if (r.status != GRAF_STATUS_OK && u->status == GRAF_STATUS_OK) {
+			/* The reader's own failure (out of memory), on the file it
+			 * was reading, which the writer may not have begun. */
+			u->status = grafi_error(u->idx, r.status, "cannot read '%s': %s",
+						files[r.at].path, graf_status_to_string(r.status));
+			u->fatal = true;
+		}
 		if (u->status == GRAF_STATUS_OK && u->idx->interrupted) {
 			u->fatal = true;
 			u->status = grafi_error(u->idx, GRAF_STATUS_INTERRUPTED, "update interrupted");

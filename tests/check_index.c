@@ -2304,6 +2304,41 @@ dumpClosedIndex(void)
 }
 
 /*
+ * One run of the update of ROOT with SQLite's allocation N failing (the
+ * index as the caller left it): it succeeds or fails with GRAF_STATUS_NOMEM,
+ * and leaves the index as AFTER or as BEFORE (dumps).  WHAT names the case.
+ * @retval true if allocation N was reached (and failed)
+ */
+static bool
+oomRun(const char *root, long n, const char *before, const char *after, const char *what)
+{
+	graf_index *idx = NULL;
+	graf_status_t st;
+	char *msg = NULL, *dump;
+	bool failed;
+
+	ck_oom_fail_at(n);
+	st = graf_index_open(db_path, GRAF_OPEN_WRITE, NULL, &idx, &msg);
+	if (st == GRAF_STATUS_OK)
+		st = graf_index_update(idx, &root, 1, NULL, NULL);
+	failed = ck_oom_failed();
+	ck_oom_fail_at(-1);
+	ck_assert_msg(st == GRAF_STATUS_OK || st == GRAF_STATUS_NOMEM,
+		      "%s, allocation %ld failed: status %d (%s): %s", what, n, (int)st,
+		      graf_status_to_string(st), msg ? msg : graf_index_errmsg(idx));
+	graf_index_close(idx);
+	free(msg);
+	dump = dumpClosedIndex();
+	ck_assert_msg(strcmp(dump, st == GRAF_STATUS_OK ? after : before) == 0,
+		      "%s, allocation %ld failed, status %d: the index is neither before nor "
+		      "after the run", what, n, (int)st);
+	free(dump);
+	if (!failed)
+		ck_assert_int_eq(st, GRAF_STATUS_OK);
+	return failed;
+}
+
+/*
  * Each SQLite allocation of an update fails in turn (every one of the first
  * hundred, then a sample: see ck_oom_next()): of creating an index and
  * filling it, and of an update that adds, replaces and removes articles.  The failure is reported as GRAF_STATUS_NOMEM, never as a crash
@@ -2348,36 +2383,13 @@ START_TEST(test_oom_update)
 
 		ck_oom_install();
 		for (n = 0;; n = ck_oom_next(n)) {
-			graf_status_t st;
-			char *msg = NULL, *dump;
-			bool failed;
-
 			/* Phase 0 creates the index, phase 1 updates it. */
 			if (phase == 0)
 				removeIndex();
 			else
 				restoreIndex(pristine);
-			ck_oom_fail_at(n);
-			st = graf_index_open(db_path, GRAF_OPEN_WRITE, NULL, &idx, &msg);
-			if (st == GRAF_STATUS_OK)
-				st = graf_index_update(idx, &root, 1, NULL, NULL);
-			failed = ck_oom_failed();
-			ck_oom_fail_at(-1);
-			ck_assert_msg(st == GRAF_STATUS_OK || st == GRAF_STATUS_NOMEM,
-				      "phase %d, allocation %ld failed: status %d (%s): %s", phase, n,
-				      (int)st, graf_status_to_string(st),
-				      msg ? msg : graf_index_errmsg(idx));
-			graf_index_close(idx);
-			free(msg);
-			dump = dumpClosedIndex();
-			ck_assert_msg(strcmp(dump, st == GRAF_STATUS_OK ? after_dump : start_dump) == 0,
-				      "phase %d, allocation %ld failed, status %d: the index is "
-				      "neither before nor after the run", phase, n, (int)st);
-			free(dump);
-			if (!failed) {
-				ck_assert_int_eq(st, GRAF_STATUS_OK);
+			if (!oomRun(root, n, start_dump, after_dump, phase == 0 ? "creating" : "updating"))
 				break;
-			}
 		}
 		ck_oom_uninstall();
 		ck_assert_int_gt(n, 10);
@@ -2393,6 +2405,66 @@ START_TEST(test_oom_update)
 	free(small);
 	free(pristine);
 	free(pristine_after);
+}
+END_TEST
+
+/*
+ * The same for an update whose changed text files are read ahead on the
+ * pipe (more than UPDATE_PIPE_FILES of them; GRAF_THREADS=1 so that the
+ * allocations come in the same order every time): a sample of SQLite's
+ * allocations fails in turn, and the run fails with GRAF_STATUS_NOMEM or
+ * succeeds, the index either as before or as after.
+ */
+START_TEST(test_oom_piped)
+{
+	char *many = ck_printf("%s/many", dir);
+	char *pristine = ck_printf("%s/pristine.db", dir);
+	char *before_dump, *after_dump;
+	const char *root = many;
+	graf_index *idx;
+	long n;
+
+	ck_assert_int_eq(mkdir(many, 0777), 0);
+	for (int i = 0; i < 70; i++) {
+		char name[32], word[32];
+
+		snprintf(name, sizeof name, "m%02d.txt", i);
+		snprintf(word, sizeof word, "qx%02dv", i);
+		writeSmall(many, name, word);
+	}
+	removeIndex();
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+	graf_index_close(idx);
+	ck_copy_file(db_path, pristine);
+	before_dump = dumpClosedIndex();
+	for (int i = 0; i < 70; i++) {
+		char name[32], word[32];
+
+		snprintf(name, sizeof name, "m%02d.txt", i);
+		snprintf(word, sizeof word, "qy%02dw", i);
+		writeSmall(many, name, word);
+	}
+	ck_assert_int_eq(setenv("GRAF_THREADS", "1", 1), 0);
+	restoreIndex(pristine);
+	idx = openIndex(GRAF_OPEN_WRITE);
+	ck_assert_int_eq(graf_index_update(idx, &root, 1, NULL, NULL), GRAF_STATUS_OK);
+	graf_index_close(idx);
+	after_dump = dumpClosedIndex();
+
+	ck_oom_install();
+	for (n = 0;; n = n < 40 ? n + 1 : n + 173) {
+		restoreIndex(pristine);
+		if (!oomRun(root, n, before_dump, after_dump, "updating ahead"))
+			break;
+	}
+	ck_oom_uninstall();
+	unsetenv("GRAF_THREADS");
+	ck_assert_int_gt(n, 40);
+	free(before_dump);
+	free(after_dump);
+	free(many);
+	free(pristine);
 }
 END_TEST
 
@@ -2454,6 +2526,7 @@ index_suite(void)
 	tcase_add_test(errors, test_busy);
 	tcase_add_test(errors, test_unreadable);
 	tcase_add_test(errors, test_oom_update);
+	tcase_add_test(errors, test_oom_piped);
 	suite_add_tcase(s, errors);
 	return s;
 }
