@@ -39,6 +39,38 @@ both() {
 	last_status=$_st2
 }
 
+# interrupt_run LABEL BEFORE DELAY_MS PATH: update a copy of the index BEFORE
+# from PATH with two threads, then with one (BEFORE ends in -2.db and -1.db),
+# sending SIGINT after DELAY_MS: exit 130 and the index as it was (or the
+# run ended first).
+interrupt_run() {
+	_label=$1 _before=$2 _delay=$3 _path=$4
+	for threads in 2 1; do
+		cp "$_before-$threads.db" before.db
+		dump before.db before.dump
+		rm -f run.db run.db-wal run.db-shm
+		cp before.db run.db
+		if [ "$threads" = 1 ]; then
+			GRAF_THREADS=1 start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db "$_path"
+		else
+			start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db "$_path"
+		fi
+		sleep_ms "$_delay"
+		kill -INT "$bg_pid" 2>/dev/null || :
+		_st=0
+		wait "$bg_pid" || _st=$?
+		case $_st in
+		130)
+			dump run.db after.dump
+			cmp -s before.dump after.dump ||
+				fail "$_label interrupted ($threads threads): the index changed"
+			;;
+		0 | 1) say "($_label, $threads threads: the run ended before the signal)" ;;
+		*) fail "$_label interrupted ($threads threads): exit $_st: $(cat run.err)" ;;
+		esac
+	done
+}
+
 # --- a made collection with records to warn about ---------------------------------
 awk 'BEGIN {
 	split("alpha beta gamma delta epsilon zeta eta theta iota kappa", w, " ")
@@ -123,30 +155,7 @@ assert_contains err2 "0 added, 87 updated, 0 removed, 31 unchanged, 2 skipped"
 if [ -n "$bbc" ] && [ -d "$bbc/articles" ]; then
 	both bbcart "$bbc/articles"
 	# Interrupted while the files are read ahead: the index stays as it was.
-	for threads in 2 1; do
-		cp "arts-$threads.db" before.db
-		dump before.db before.dump
-		rm -f run.db run.db-wal run.db-shm
-		cp before.db run.db
-		if [ "$threads" = 1 ]; then
-			GRAF_THREADS=1 start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db "$bbc/articles"
-		else
-			start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db "$bbc/articles"
-		fi
-		sleep_ms 100
-		kill -INT "$bg_pid" 2>/dev/null || :
-		_st=0
-		wait "$bg_pid" || _st=$?
-		case $_st in
-		130)
-			dump run.db after.dump
-			cmp -s before.dump after.dump ||
-				fail "articles interrupted ($threads threads): the index changed"
-			;;
-		0 | 1) say "(articles, $threads threads: the run ended before the signal)" ;;
-		*) fail "articles interrupted ($threads threads): exit $_st: $(cat run.err)" ;;
-		esac
-	done
+	interrupt_run articles arts 100 "$bbc/articles"
 fi
 
 # --- interrupted in the middle of a collection ---------------------------------------
@@ -162,27 +171,5 @@ for i in 1 2 3 4 5 6; do
 		print
 	}' made.jsonl
 done >big.jsonl
-for threads in 2 1; do
-	cp "made-$threads.db" before.db
-	dump before.db before.dump
-	rm -f run.db run.db-wal run.db-shm
-	cp before.db run.db
-	if [ "$threads" = 1 ]; then
-		GRAF_THREADS=1 start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db big.jsonl
-	else
-		start_bg run.out run.err "$GRAF_INDEX_BIN" -i run.db big.jsonl
-	fi
-	sleep_ms 300
-	kill -INT "$bg_pid" 2>/dev/null || :
-	_st=0
-	wait "$bg_pid" || _st=$?
-	case $_st in
-	130)
-		dump run.db after.dump
-		cmp -s before.dump after.dump || fail "interrupted ($threads threads): the index changed"
-		;;
-	0 | 1) say "($threads threads: the run ended before the signal)" ;;
-	*) fail "interrupted ($threads threads): exit $_st: $(cat run.err)" ;;
-	esac
-done
+interrupt_run collection made 300 big.jsonl
 say "ok"
